@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""Find the newest backup under each BACKUP_PREFIX in the backup bucket and judge its age."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import common
+from common import Config, log
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+# Worst last: the overall status is the worst set's.
+SEVERITY = {"success": 0, "warning": 1, "unknown": 2, "failed": 3}
+
+
+class BackupSourceError(Exception):
+    """The bucket could not be checked (auth, network, missing bucket); says what to fix."""
+
+
+@dataclass(frozen=True)
+class BackupObject:
+    key: str
+    last_modified: datetime
+    size: int
+
+
+@dataclass
+class BackupSet:
+    prefix: str
+    status: str
+    newest: BackupObject | None = None
+    age_hours: float | None = None
+    reason: str = ""
+    empty_objects: list[BackupObject] = field(default_factory=list)
+    listed_prefixes: int = 0
+
+
+@dataclass
+class BackupReport:
+    sets: list[BackupSet]
+
+    @property
+    def worst(self) -> BackupSet:
+        # Ties go to the older backup: the public time should never look better than the truth.
+        return max(
+            self.sets,
+            key=lambda s: (SEVERITY[s.status], s.age_hours if s.age_hours is not None else float("inf")),
+        )
+
+    @property
+    def status(self) -> str:
+        return self.worst.status
+
+    @property
+    def last_backup_time(self) -> datetime | None:
+        newest = self.worst.newest
+        return newest.last_modified if newest else None
+
+
+def judge_age(age_hours: float, max_age_hours: float) -> str:
+    """success under the max age, warning under twice it, failed from there on."""
+    if age_hours < max_age_hours:
+        return "success"
+    if age_hours < 2 * max_age_hours:
+        return "warning"
+    return "failed"
+
+
+def expand_prefix(prefix: str, now: datetime, max_age_hours: float) -> list[str]:
+    """The partitions of a strftime prefix that can hold a backup younger than twice the max age."""
+    if "%" not in prefix:
+        return [prefix]
+    # UTC, hour by hour: every directive allowed (%Y %y %m %d %H %j) is constant within an hour.
+    start = (now - timedelta(hours=2 * max_age_hours)).replace(minute=0, second=0, microsecond=0)
+    out: list[str] = []
+    moment = now.replace(minute=0, second=0, microsecond=0)
+    while moment >= start:
+        formatted = moment.strftime(prefix)
+        if formatted not in out:
+            out.append(formatted)
+        moment -= timedelta(hours=1)
+    return out
+
+
+def make_s3_client(config: Config) -> Any:
+    """A boto3 S3 client for SPACES_ENDPOINT with the checksum settings Spaces needs."""
+    import boto3
+    from botocore.config import Config as BotoConfig
+
+    # Since boto3 1.36 the default request checksums break DigitalOcean Spaces.
+    boto_config = BotoConfig(
+        connect_timeout=min(config.http_timeout_seconds, 5.0),
+        read_timeout=config.http_timeout_seconds,
+        retries={"max_attempts": 3, "mode": "standard"},
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+        signature_version="s3v4",
+    )
+    session = boto3.session.Session(
+        aws_access_key_id=config.spaces_access_key,
+        aws_secret_access_key=config.spaces_secret_key,
+        region_name=config.spaces_region,
+    )
+    return session.client("s3", endpoint_url=config.spaces_endpoint, config=boto_config)
+
+
+def source_error(exc: Exception, config: Config, bucket: str) -> BackupSourceError:
+    """Turn a botocore failure into one line that says what to fix, with no secret in it."""
+    from botocore.exceptions import (
+        ClientError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        ReadTimeoutError,
+        SSLError,
+    )
+
+    endpoint = config.spaces_endpoint
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in ("NoSuchBucket", "404"):
+            return BackupSourceError(f"bucket {bucket!r} does not exist at {endpoint}: check its name")
+        if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403", "InvalidToken"):
+            return BackupSourceError(
+                f"Spaces credentials rejected ({code}) by {endpoint} for bucket {bucket!r}:"
+                " check SPACES_ACCESS_KEY, SPACES_SECRET_KEY and the key's access to the bucket"
+            )
+        return BackupSourceError(f"{endpoint} refused to list {bucket!r}: {code or 'error'}")
+    if isinstance(exc, SSLError):
+        return BackupSourceError(f"TLS error talking to {endpoint}: check SPACES_ENDPOINT and its certificate")
+    if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
+        return BackupSourceError(f"cannot reach {endpoint}: check SPACES_ENDPOINT and the network")
+    if isinstance(exc, ReadTimeoutError):
+        return BackupSourceError(f"{endpoint} did not answer within {config.http_timeout_seconds:g}s")
+    return BackupSourceError(f"checking {bucket!r} at {endpoint} failed: {type(exc).__name__}")
+
+
+def newest_backup(client: Any, bucket: str, prefix: str) -> tuple[BackupObject | None, list[BackupObject]]:
+    """The newest non-empty object under prefix, over every page; and the empty ones newer than it."""
+    newest: BackupObject | None = None
+    empty: list[BackupObject] = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", ()):
+            key = item["Key"]
+            if key.endswith("/"):
+                continue  # a folder marker, not a backup
+            obj = BackupObject(key, item["LastModified"], int(item["Size"]))
+            if obj.size == 0:
+                empty.append(obj)
+            elif newest is None or obj.last_modified > newest.last_modified:
+                newest = obj
+    if newest is not None:
+        empty = [e for e in empty if e.last_modified >= newest.last_modified]
+    return newest, sorted(empty, key=lambda e: e.last_modified, reverse=True)
+
+
+def check_set(client: Any, config: Config, prefix: str, now: datetime) -> BackupSet:
+    partitions = expand_prefix(prefix, now, config.backup_max_age_hours)
+    newest: BackupObject | None = None
+    empty: list[BackupObject] = []
+    for partition in partitions:
+        found, zero = newest_backup(client, config.backup_bucket, partition)
+        empty.extend(zero)
+        if found and (newest is None or found.last_modified > newest.last_modified):
+            newest = found
+    if newest is not None:
+        empty = [e for e in empty if e.last_modified >= newest.last_modified]
+    result = BackupSet(
+        prefix=prefix, status="failed", newest=newest, empty_objects=empty, listed_prefixes=len(partitions)
+    )
+    if newest is None:
+        where = "in the partitions of the last 2x BACKUP_MAX_AGE_HOURS" if "%" in prefix else "under it"
+        result.reason = f"no backup {where}"
+        return result
+    result.age_hours = max((now - newest.last_modified).total_seconds() / 3600, 0.0)
+    result.status = judge_age(result.age_hours, config.backup_max_age_hours)
+    return result
+
+
+def check_backups(config: Config, now: datetime, client: Any = None) -> BackupReport:
+    """Check every backup set; a set that cannot be checked is `unknown` with its reason."""
+    sets: list[BackupSet] = []
+    try:
+        client = client or make_s3_client(config)
+    except Exception as exc:  # noqa: BLE001 - any client set-up failure makes every set unknown
+        reason = str(source_error(exc, config, config.backup_bucket))
+        return BackupReport([BackupSet(p, "unknown", reason=reason) for p in config.backup_prefixes])
+    for prefix in config.backup_prefixes:
+        try:
+            sets.append(check_set(client, config, prefix, now))
+        except Exception as exc:  # noqa: BLE001 - botocore raises many types; each becomes a line
+            sets.append(BackupSet(prefix, "unknown", reason=str(source_error(exc, config, config.backup_bucket))))
+    return BackupReport(sets)
+
+
+def log_report(report: BackupReport, config: Config) -> None:
+    for s in report.sets:
+        label = s.prefix or "(whole bucket)"
+        for e in s.empty_objects:
+            log.warning("backup set %s: %s is empty (0 bytes): a failed backup, skipped", label, e.key)
+        if s.status == "unknown":
+            log.error("backup set %s: cannot check: %s", label, s.reason)
+        elif s.newest is None:
+            log.warning("backup set %s: failed: %s in bucket %s", label, s.reason, config.backup_bucket)
+        else:
+            log.info(
+                "backup set %s: %s, newest %s from %s (%.1f h old, %d prefixes listed)",
+                label,
+                s.status,
+                s.newest.key,
+                common.iso_z(s.newest.last_modified),
+                s.age_hours,
+                s.listed_prefixes,
+            )
+
+
+def report_json(report: BackupReport) -> dict[str, Any]:
+    def one(s: BackupSet) -> dict[str, Any]:
+        return {
+            "prefix": s.prefix,
+            "status": s.status,
+            "newest_key": s.newest.key if s.newest else None,
+            "newest_time": common.iso_z(s.newest.last_modified) if s.newest else None,
+            "newest_size": s.newest.size if s.newest else None,
+            "age_hours": round(s.age_hours, 2) if s.age_hours is not None else None,
+            "empty_objects_skipped": [e.key for e in s.empty_objects],
+            "reason": s.reason or None,
+        }
+
+    last = report.last_backup_time
+    return {
+        "status": report.status,
+        "last_backup_time": common.iso_z(last) if last else None,
+        "sets": [one(s) for s in report.sets],
+    }
+
+
+def print_table(report: BackupReport) -> None:
+    rows = [("PREFIX", "STATUS", "NEWEST OBJECT", "LAST MODIFIED", "AGE", "NOTE")]
+    for s in report.sets:
+        rows.append(
+            (
+                s.prefix or "(whole bucket)",
+                s.status,
+                s.newest.key if s.newest else "-",
+                common.iso_z(s.newest.last_modified) if s.newest else "-",
+                f"{s.age_hours:.1f} h" if s.age_hours is not None else "-",
+                s.reason or (f"{len(s.empty_objects)} empty skipped" if s.empty_objects else ""),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    print(f"overall: {report.status}")
+
+
+def main(argv: list[str] | None = None, now: Callable[[], datetime] = common.utc_now) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    common.add_common_args(parser)
+    args = parser.parse_args(argv)
+    config = common.start("backup_checker", args, common.NEEDS_BACKUPS)
+    if config is None:
+        return common.EXIT_CONFIG
+    report = check_backups(config, now())
+    log_report(report, config)
+    if args.json:
+        common.print_json(report_json(report))
+    else:
+        print_table(report)
+    return common.EXIT_SOURCE_FAILED if any(s.status == "unknown" for s in report.sets) else common.EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""Fixtures: a real moto S3 server and a replaying Uptime Kuma, both on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+from botocore.config import Config as BotoConfig
+
+from kuma_replay import API_KEY, ReplayServer
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ACCESS_KEY = "test-access-key-AKIAELYTRA"
+SECRET_KEY = "test-secret-key-s3cr3t-elytra"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(check, timeout: float, what: str, interval: float = 0.05) -> None:
+    """Poll check() until it is truthy; fail with `what` after timeout seconds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if check():
+            return
+        time.sleep(interval)
+    raise TimeoutError(f"{what} not ready within {timeout}s")
+
+
+class MotoServer:
+    """moto's S3 server in its own process on a free loopback port."""
+
+    def __init__(self, log_path: Path, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self._log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+        )
+        wait_until(self._ready, 30, "moto_server")
+
+    def _ready(self) -> bool:
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"moto_server exited: {self.log_path.read_text()[-2000:]}")
+        try:
+            return requests.get(f"{self.url}/moto-api/", timeout=1).status_code < 500
+        except requests.ConnectionError:
+            return False
+
+    def request_lines(self) -> list[str]:
+        return [
+            line
+            for line in self.log_path.read_text().splitlines()
+            if '"GET ' in line or '"PUT ' in line or '"HEAD ' in line
+        ]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    server = MotoServer(tmp_path_factory.mktemp("moto") / "moto.log")
+    yield server
+    server.stop()
+
+
+def s3_client(endpoint: str, access: str = ACCESS_KEY, secret: str = SECRET_KEY):
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=access,
+        aws_secret_access_key=secret,
+        config=BotoConfig(request_checksum_calculation="when_required", response_checksum_validation="when_required"),
+    )
+
+
+@pytest.fixture
+def s3(moto: MotoServer):
+    return s3_client(moto.url)
+
+
+@pytest.fixture
+def bucket(s3) -> str:
+    name = f"backups-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def kuma() -> Iterator[ReplayServer]:
+    server = ReplayServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def base_env(kuma: ReplayServer, moto: MotoServer, bucket: str, tmp_path: Path) -> dict[str, str]:
+    """A complete, valid set of settings pointing at the local servers."""
+    return {
+        "UPTIME_KUMA_URL": kuma.url,
+        "UPTIME_KUMA_API_KEY": API_KEY,
+        "SPACES_ENDPOINT": moto.url,
+        "SPACES_ACCESS_KEY": ACCESS_KEY,
+        "SPACES_SECRET_KEY": SECRET_KEY,
+        "STATUS_BUCKET": "status-public",
+        "BACKUP_BUCKET": bucket,
+        "OUTPUT_FILE": str(tmp_path / "status.json"),
+        "LOG_FILE": str(tmp_path / "logs" / "status.log"),
+        "HTTP_TIMEOUT_SECONDS": "3",
+        "RUN_DEADLINE_SECONDS": "15",
+    }
+
+
+def write_env(path: Path, values: dict[str, str]) -> Path:
+    path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    return path
+
+
+def run_script(
+    script: str, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60
+):
+    """Run a scripts/cli script the way an operator does: its own process, a clean environment."""
+    clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "cli" / script), *args],
+        env={**clean, **(env or {})},
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
