@@ -154,3 +154,32 @@ def run_script(
         text=True,
         timeout=timeout,
     )
+
+
+class AuthMoto:
+    """A moto server that checks credentials, with one IAM user allowed everything on S3."""
+
+    def __init__(self, server: MotoServer, access: str, secret: str) -> None:
+        self.server, self.url, self.access, self.secret = server, server.url, access, secret
+
+
+@pytest.fixture(scope="session")
+def moto_auth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthMoto]:
+    import json
+
+    # The first 4 requests go unchecked: 3 set up the user, the 4th creates the shared bucket.
+    server = MotoServer(tmp_path_factory.mktemp("moto-auth") / "moto.log", {"INITIAL_NO_AUTH_ACTION_COUNT": "4"})
+    iam = boto3.client(
+        "iam",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id="setup",
+        aws_secret_access_key="setup",
+    )
+    iam.create_user(UserName="elytra")
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    iam.put_user_policy(UserName="elytra", PolicyName="s3", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName="elytra")["AccessKey"]
+    s3_client(server.url, key["AccessKeyId"], key["SecretAccessKey"]).create_bucket(Bucket="auth-bucket")
+    yield AuthMoto(server, key["AccessKeyId"], key["SecretAccessKey"])
+    server.stop()

@@ -1,0 +1,102 @@
+"""Config: every value is checked once, at start; a bad one stops the run with exit 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from common import ConfigError, parse_config
+from conftest import run_script, write_env
+
+BAD_VALUES = [
+    ("MONITOR_IDS", "1,two,3"),
+    ("MONITOR_IDS", "-4"),
+    ("CRITICAL_MONITOR_IDS", "x"),
+    ("CRITICAL_MONITOR_IDS", "9"),  # not among MONITOR_IDS=1,2
+    ("UPTIME_KUMA_URL", "kuma.example.com"),
+    ("UPTIME_KUMA_URL", "ftp://kuma.example.com"),
+    ("UPTIME_KUMA_API_KEY", ""),
+    ("BACKUP_MAX_AGE_HOURS", "0"),
+    ("BACKUP_MAX_AGE_HOURS", "-3"),
+    ("BACKUP_MAX_AGE_HOURS", "soon"),
+    ("BACKUP_BUCKET", ""),
+    ("BACKUP_BUCKET", "ab"),
+    ("BACKUP_PREFIX", "db/%Y/%M/"),
+    ("HTTP_TIMEOUT_SECONDS", "0"),
+    ("RUN_DEADLINE_SECONDS", "-1"),
+    ("RUN_DEADLINE_SECONDS", "nan"),
+    ("UPTIME_KUMA_STATUS_PAGE", "../admin"),
+    ("SPACES_SECRET_KEY", " "),
+]
+
+
+@pytest.mark.parametrize(("variable", "value"), BAD_VALUES)
+def test_bad_value_exits_2_naming_the_variable_before_any_network_call(base_env, kuma, tmp_path, variable, value):
+    out = Path(base_env["OUTPUT_FILE"])
+    out.write_text("previous\n")
+    env = {**base_env, "MONITOR_IDS": "1,2", variable: value}
+
+    result = run_script("status.py", env=env)
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert variable in lines[0] and "ERROR" in lines[0]
+    assert kuma.requests == []
+    assert out.read_text() == "previous\n"
+    assert "Traceback" not in result.stderr
+
+
+def test_near_miss_variable_is_warned_about_and_the_run_goes_on(base_env, kuma, tmp_path):
+    kuma.serve_version("2.5.3")
+    env_file = write_env(tmp_path / "x.env", {**base_env, "MONITOR_ID": "1"})
+
+    result = run_script("status.py", "--env-file", str(env_file))
+
+    assert "MONITOR_ID is not a known variable: did you mean MONITOR_IDS?" in result.stderr
+    assert result.returncode in (0, 3)
+
+
+def test_environment_overrides_the_file_and_env_file_picks_the_file(tmp_path):
+    env_file = write_env(tmp_path / "a.env", {"UPTIME_KUMA_URL": "http://from-file:1", "MONITOR_IDS": "1"})
+    from common import load_config
+
+    config = load_config(env_file, environ={"MONITOR_IDS": "5,6"})
+
+    assert config.uptime_kuma_url == "http://from-file:1"
+    assert config.monitor_ids == (5, 6)
+
+
+def test_missing_env_file_is_a_config_error(tmp_path):
+    result = run_script("status.py", "--env-file", str(tmp_path / "nope.env"))
+    assert result.returncode == 2
+    assert "--env-file" in result.stderr
+
+
+def test_defaults_and_endpoint_forms():
+    config = parse_config({"SPACES_ENDPOINT": "nyc3.digitaloceanspaces.com"})
+    assert config.spaces_endpoint == "https://nyc3.digitaloceanspaces.com"
+    assert config.spaces_region == "nyc3"
+    assert config.backup_max_age_hours == 25
+    assert config.run_deadline_seconds == 60
+    assert str(config.output_file) == "/tmp/status.json"
+    assert config.status_bucket_key == "status.json"
+    assert config.backup_prefixes == ("",)
+    assert parse_config({"SPACES_ENDPOINT": "https://ams3.digitaloceanspaces.com/"}).spaces_region == "ams3"
+    assert parse_config({"SPACES_REGION": "fra1", "SPACES_ENDPOINT": "x.example"}).spaces_region == "fra1"
+
+
+def test_required_groups_are_enforced_per_script():
+    with pytest.raises(ConfigError) as err:
+        parse_config({}, needs=("UPTIME_KUMA_URL",))
+    assert err.value.variable == "UPTIME_KUMA_URL"
+    parse_config({})  # nothing needed, nothing missing
+
+
+def test_every_known_variable_is_documented_in_env_example():
+    from common import KNOWN_VARIABLES
+
+    example = (Path(__file__).resolve().parents[1] / "config" / ".env.example").read_text()
+    for name in KNOWN_VARIABLES:
+        assert f"\n{name}=" in example or example.startswith(f"{name}="), name
