@@ -177,6 +177,6 @@ def test_cli_prints_each_set_with_newest_object_age_and_status(moto, s3, bucket)
 
 def test_listing_sends_no_checksum_headers(moto, s3, bucket):
     """Spaces rejects the checksum headers boto3 sends by default since 1.36."""
-    client = b.make_s3_client(cfg(moto.url, bucket))
+    client = common.make_s3_client(cfg(moto.url, bucket))
     assert client.meta.config.request_checksum_calculation == "when_required"
     assert client.meta.config.response_checksum_validation == "when_required"

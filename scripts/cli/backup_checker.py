@@ -88,28 +88,6 @@ def expand_prefix(prefix: str, now: datetime, max_age_hours: float) -> list[str]
     return out
 
 
-def make_s3_client(config: Config) -> Any:
-    """A boto3 S3 client for SPACES_ENDPOINT with the checksum settings Spaces needs."""
-    import boto3
-    from botocore.config import Config as BotoConfig
-
-    # Since boto3 1.36 the default request checksums break DigitalOcean Spaces.
-    boto_config = BotoConfig(
-        connect_timeout=min(config.http_timeout_seconds, 5.0),
-        read_timeout=config.http_timeout_seconds,
-        retries={"max_attempts": 3, "mode": "standard"},
-        request_checksum_calculation="when_required",
-        response_checksum_validation="when_required",
-        signature_version="s3v4",
-    )
-    session = boto3.session.Session(
-        aws_access_key_id=config.spaces_access_key,
-        aws_secret_access_key=config.spaces_secret_key,
-        region_name=config.spaces_region,
-    )
-    return session.client("s3", endpoint_url=config.spaces_endpoint, config=boto_config)
-
-
 def source_error(exc: Exception, config: Config, bucket: str) -> BackupSourceError:
     """Turn a botocore failure into one line that says what to fix, with no secret in it."""
     from botocore.exceptions import (
@@ -186,7 +164,7 @@ def check_backups(config: Config, now: datetime, client: Any = None) -> BackupRe
     """Check every backup set; a set that cannot be checked is `unknown` with its reason."""
     sets: list[BackupSet] = []
     try:
-        client = client or make_s3_client(config)
+        client = client or common.make_s3_client(config)
     except Exception as exc:  # noqa: BLE001 - any client set-up failure makes every set unknown
         reason = str(source_error(exc, config, config.backup_bucket))
         return BackupReport([BackupSet(p, "unknown", reason=reason) for p in config.backup_prefixes])

@@ -101,7 +101,7 @@ class Config:
     backup_prefixes: tuple[str, ...]
     backup_max_age_hours: float
     output_file: Path
-    log_file: Path | None
+    log_file: Path
     http_timeout_seconds: float
     run_deadline_seconds: float
     upload_timeout_seconds: float
@@ -200,6 +200,15 @@ def _number(values: Mapping[str, str], name: str, default: float, maximum: float
     return value
 
 
+def _path(values: Mapping[str, str], name: str, default: str) -> Path:
+    """A file path; a relative one is taken from the checkout, since cron starts elsewhere."""
+    path = Path(_text(values, name, False, default)).expanduser()
+    path = path if path.is_absolute() else ROOT / path
+    if path.exists() and path.is_dir() and name == "LOG_FILE":
+        raise ConfigError(name, f"{path} is a folder; it must name a file")
+    return path
+
+
 def _endpoint(values: Mapping[str, str], name: str, required: bool) -> str:
     value = _text(values, name, required)
     if not value:
@@ -257,7 +266,7 @@ def parse_config(values: Mapping[str, str], needs: tuple[str, ...] = ()) -> Conf
     for origin in origins:
         if origin != "*" and urlsplit(origin).scheme not in ("http", "https"):
             raise ConfigError("CORS_ALLOWED_ORIGINS", f"{origin!r} needs a scheme, like https://example.com")
-    log_file = _text(values, "LOG_FILE", False)
+    log_file = _path(values, "LOG_FILE", "logs/status.log")
     return Config(
         uptime_kuma_url=_url(values, "UPTIME_KUMA_URL", "UPTIME_KUMA_URL" in need),
         uptime_kuma_api_key=_text(values, "UPTIME_KUMA_API_KEY", "UPTIME_KUMA_API_KEY" in need),
@@ -277,8 +286,8 @@ def parse_config(values: Mapping[str, str], needs: tuple[str, ...] = ()) -> Conf
         backup_bucket=_bucket(values, "BACKUP_BUCKET", "BACKUP_BUCKET" in need),
         backup_prefixes=_prefixes(values),
         backup_max_age_hours=_number(values, "BACKUP_MAX_AGE_HOURS", 25),
-        output_file=Path(_text(values, "OUTPUT_FILE", False, "/tmp/status.json")),
-        log_file=Path(log_file) if log_file else None,
+        output_file=_path(values, "OUTPUT_FILE", "/tmp/status.json"),
+        log_file=log_file,
         http_timeout_seconds=_number(values, "HTTP_TIMEOUT_SECONDS", 10, 120),
         run_deadline_seconds=_number(values, "RUN_DEADLINE_SECONDS", 60, 540),
         upload_timeout_seconds=_number(values, "UPLOAD_TIMEOUT_SECONDS", 60, 300),
@@ -443,6 +452,28 @@ def make_session(retries: int = 2) -> requests.Session:
     session.mount("https://", adapter)
     session.headers["User-Agent"] = "elytra-status/1"
     return session
+
+
+def make_s3_client(config: Config) -> Any:
+    """The one boto3 S3 client factory: SPACES_ENDPOINT, its keys, and the checksum settings Spaces needs."""
+    import boto3
+    from botocore.config import Config as BotoConfig
+
+    # Since boto3 1.36 the default request checksums break DigitalOcean Spaces.
+    boto_config = BotoConfig(
+        connect_timeout=min(config.http_timeout_seconds, 5.0),
+        read_timeout=config.http_timeout_seconds,
+        retries={"max_attempts": 3, "mode": "standard"},
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+        signature_version="s3v4",
+    )
+    session = boto3.session.Session(
+        aws_access_key_id=config.spaces_access_key,
+        aws_secret_access_key=config.spaces_secret_key,
+        region_name=config.spaces_region,
+    )
+    return session.client("s3", endpoint_url=config.spaces_endpoint, config=boto_config)
 
 
 # --- status.json schema ----------------------------------------------------

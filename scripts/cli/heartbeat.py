@@ -1,0 +1,44 @@
+"""Ping HEARTBEAT_URL when a cron run ends: an Uptime Kuma push monitor or a healthchecks.io check."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from common import Config, log
+
+
+def mask_url(url: str) -> str:
+    """The URL with its token hidden: everything in the path but the /api/push/ words."""
+    parts = urlsplit(url)
+    segments = [s if s in ("api", "push") else "***" for s in parts.path.split("/") if s]
+    return f"{parts.scheme}://{parts.netloc}/{'/'.join(segments)}"
+
+
+def ping(config: Config, ok: bool, reason: str, duration_ms: int, session: Any = None) -> bool:
+    """Report up (with the duration) or down (with the reason); a failed ping is logged, never raised."""
+    if not config.heartbeat_url:
+        return False
+    import common
+
+    session = session or common.make_session(retries=1)
+    url = config.heartbeat_url
+    masked = mask_url(url)
+    message = "OK" if ok else reason[:200]
+    timeout = (min(config.http_timeout_seconds, 5.0), config.http_timeout_seconds)
+    try:
+        if "/api/push/" in urlsplit(url).path:
+            params = {"status": "up" if ok else "down", "msg": message, "ping": str(duration_ms)}
+            response = session.get(url, params=params, timeout=timeout)
+        else:
+            # healthchecks.io: the URL itself for success, URL/fail for failure; the body is shown in its log.
+            target = url if ok else f"{url.rstrip('/')}/fail"
+            response = session.post(target, data=message.encode(), timeout=timeout)
+    except Exception as exc:  # noqa: BLE001 - a heartbeat must never fail the run
+        log.warning("heartbeat %s not delivered: %s", masked, type(exc).__name__)
+        return False
+    if response.status_code >= 400:
+        log.warning("heartbeat %s answered HTTP %s", masked, response.status_code)
+        return False
+    log.info("heartbeat %s: %s", masked, "up" if ok else f"down ({message})")
+    return True

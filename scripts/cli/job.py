@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""The cron job: generate status.json, publish it, ping the heartbeat. Called by generate_and_upload.sh."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import common
+from common import log
+
+REASONS = {
+    common.EXIT_OK: "",
+    common.EXIT_SOURCE_FAILED: "a source failed; published unknown where it counts",
+    common.EXIT_FAILED: "status.json not written",
+    common.EXIT_UPLOAD_FAILED: "upload failed",
+}
+
+
+def run(config: common.Config) -> tuple[int, str]:
+    """status.py's run, then the upload. An unknown status is still published: never an old green."""
+    import publish
+    import status
+
+    started = time.monotonic()
+    code, _ = status.generate(config, common.utc_now())
+    log.info("step status: %.2fs, exit %d", time.monotonic() - started, code)
+    if code == common.EXIT_FAILED:
+        return code, REASONS[code]
+    started = time.monotonic()
+    upload_code = publish.publish(config, common.utc_now())
+    log.info("step upload: %.2fs, exit %d", time.monotonic() - started, upload_code)
+    if upload_code == publish.EXIT_REFUSED:
+        return common.EXIT_FAILED, "status.json refused for upload"
+    if upload_code != common.EXIT_OK:
+        return upload_code, REASONS[common.EXIT_UPLOAD_FAILED]
+    return code, REASONS[code]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        epilog="exit codes: 0 published, every source answered; 3 published, a source failed;"
+        " 1 nothing published; 2 bad config; 4 upload failed; 75 another run holds the lock",
+    )
+    common.add_common_args(parser, with_json=False)
+    parser.add_argument("--event", choices=("locked", "timeout"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    config = common.start(
+        "generate_and_upload", args, common.NEEDS_KUMA + common.NEEDS_BACKUPS + common.NEEDS_PUBLISH, sys.stdout
+    )
+    if args.event == "locked":
+        log.warning("another run holds the lock: this one exits without doing anything")
+        return common.EXIT_LOCKED
+    if args.event == "timeout":
+        log.error("run killed: it outlasted the wrapper's timeout")
+        return common.EXIT_FAILED
+    if config is None:
+        return common.EXIT_CONFIG
+    started = time.monotonic()
+    log.info("run started")
+    code, reason = run(config)
+    elapsed = time.monotonic() - started
+    import heartbeat
+
+    heartbeat.ping(config, code == common.EXIT_OK, reason, int(elapsed * 1000))
+    level = log.info if code == common.EXIT_OK else log.error
+    level("run finished in %.2fs, exit %d%s", elapsed, code, f": {reason}" if reason else "")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

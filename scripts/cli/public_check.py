@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Check STATUS_PUBLIC_URL as the website sees it; one line out, Nagios-style exit codes (0 OK, 2 CRITICAL)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import common
+from common import Config
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+EXIT_CRITICAL = 2
+
+
+def check(config: Config, now: datetime, origins: tuple[str, ...], session: Any = None) -> list[str]:
+    """Every problem found with the public file; an empty list means all is well."""
+    import fastjsonschema
+    import requests
+
+    session = session or common.make_session(retries=1)
+    url = config.status_public_url
+    timeout = (min(config.http_timeout_seconds, 5.0), config.http_timeout_seconds)
+    problems: list[str] = []
+    for origin in origins or ("",):
+        headers = {"Origin": origin} if origin else {}
+        try:
+            response = session.get(url, headers=headers, timeout=timeout)
+        except requests.RequestException as exc:
+            return [f"{url} unreachable: {type(exc).__name__}"]
+        if response.status_code != 200:
+            return [f"{url} answered HTTP {response.status_code}"]
+        if origin:
+            allowed = response.headers.get("Access-Control-Allow-Origin")
+            if allowed not in (origin, "*"):
+                problems.append(f"GET from origin {origin} got Access-Control-Allow-Origin {allowed!r}")
+            problems += _preflight(session, url, origin, timeout)
+    kind = response.headers.get("Content-Type", "")
+    if kind.split(";")[0].strip() != "application/json":
+        problems.append(f"Content-Type is {kind!r}, expected application/json")
+    expected_cache = f"public, max-age={config.cache_max_age_seconds}"
+    if response.headers.get("Cache-Control") != expected_cache:
+        problems.append(f"Cache-Control is {response.headers.get('Cache-Control')!r}, expected {expected_cache!r}")
+    try:
+        document = json.loads(response.content)
+        common.status_validator()(document)
+    except (ValueError, fastjsonschema.JsonSchemaException) as exc:
+        return [*problems, f"body is not a valid status document: {getattr(exc, 'message', exc)}"]
+    updated = datetime.strptime(document["updated_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    age = (now - updated).total_seconds()
+    if age > config.status_max_age_seconds:
+        problems.append(f"stale: updated_at is {age:.0f}s old, over {config.status_max_age_seconds}s")
+    return problems
+
+
+def _preflight(session: Any, url: str, origin: str, timeout: tuple[float, float]) -> list[str]:
+    """The CORS preflight a browser sends: the bucket's rules must allow this origin to GET."""
+    import requests
+
+    try:
+        response = session.options(
+            url, headers={"Origin": origin, "Access-Control-Request-Method": "GET"}, timeout=timeout
+        )
+    except requests.RequestException as exc:
+        return [f"CORS preflight for {origin} failed: {type(exc).__name__}"]
+    allowed = response.headers.get("Access-Control-Allow-Origin")
+    if response.status_code >= 400 or allowed not in (origin, "*"):
+        return [f"CORS does not allow origin {origin} (preflight HTTP {response.status_code})"]
+    return []
+
+
+def main(argv: list[str] | None = None, now: Callable[[], datetime] = common.utc_now) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    common.add_common_args(parser)
+    parser.add_argument("--origin", action="append", help="origin to test (default: CORS_ALLOWED_ORIGINS)")
+    args = parser.parse_args(argv)
+    config = common.start("public_check", args, common.NEEDS_PUBLIC_CHECK, stream=sys.stderr)
+    if config is None:
+        print("CRITICAL: bad config (see the line above)")
+        return EXIT_CRITICAL
+    origins = tuple(args.origin or (o for o in config.cors_allowed_origins if o != "*"))
+    problems = check(config, now(), origins)
+    if args.json:
+        common.print_json({"ok": not problems, "url": config.status_public_url, "problems": problems})
+    elif problems:
+        print(f"CRITICAL: {config.status_public_url}: {'; '.join(problems)}")
+    else:
+        print(f"OK: {config.status_public_url} is fresh, valid, with the right headers and CORS")
+    return common.EXIT_OK if not problems else EXIT_CRITICAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""Upload status.json to the public bucket with the AWS CLI, after checking it, and verify it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import common
+from common import Config, log
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+EXIT_REFUSED = 1  # the file is missing, empty, invalid or stale: nothing was uploaded
+AWS = Path(sys.executable).parent / "aws"  # the venv's AWS CLI, whatever PATH cron gives
+FUTURE_SLACK = timedelta(minutes=5)
+
+
+class PublishError(Exception):
+    """The upload failed or its result does not match; the message says what to fix."""
+
+
+class RefusedFile(Exception):
+    """status.json is not fit to publish; the public object is left as it was."""
+
+
+def check_file(path: Path, config: Config, now: datetime) -> int:
+    """Refuse a missing, empty, invalid or stale file; return its size when it may go out."""
+    import fastjsonschema
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise RefusedFile(f"{path} does not exist (OUTPUT_FILE): run status.py first") from None
+    except OSError as exc:
+        raise RefusedFile(f"{path} cannot be read: {exc.strerror}") from None
+    if not data.strip():
+        raise RefusedFile(f"{path} is empty")
+    try:
+        document = json.loads(data)
+        common.status_validator()(document)
+    except (ValueError, fastjsonschema.JsonSchemaException) as exc:
+        raise RefusedFile(f"{path} is not a valid status document: {getattr(exc, 'message', exc)}") from None
+    updated = datetime.strptime(document["updated_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    age = (now - updated).total_seconds()
+    if age > config.status_max_age_seconds:
+        raise RefusedFile(
+            f"{path} is stale: updated_at {document['updated_at']} is {age:.0f}s old,"
+            f" over STATUS_MAX_AGE_SECONDS={config.status_max_age_seconds}"
+        )
+    if updated - now > FUTURE_SLACK:
+        raise RefusedFile(f"{path} has updated_at {document['updated_at']} in the future: check the clock")
+    return len(data)
+
+
+def aws_environment(config: Config) -> dict[str, str]:
+    """The AWS CLI's whole environment: credentials travel here, never in argv."""
+    return {
+        "PATH": f"{AWS.parent}:/usr/bin:/bin",
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "AWS_ACCESS_KEY_ID": config.spaces_access_key,
+        "AWS_SECRET_ACCESS_KEY": config.spaces_secret_key,
+        "AWS_DEFAULT_REGION": config.spaces_region,
+        # No profile, no ~/.aws: what config/.env says is all that counts.
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        # The 2025 default checksums broke uploads to Spaces.
+        "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
+        "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
+        "AWS_MAX_ATTEMPTS": "3",
+        "AWS_RETRY_MODE": "standard",
+        "AWS_PAGER": "",
+    }
+
+
+def cache_control(config: Config) -> str:
+    return f"public, max-age={config.cache_max_age_seconds}"
+
+
+def upload_command(path: Path, config: Config) -> list[str]:
+    return [
+        str(AWS),
+        "s3",
+        "cp",
+        str(path),
+        f"s3://{config.status_bucket}/{config.status_bucket_key}",
+        "--endpoint-url",
+        config.spaces_endpoint,
+        "--region",
+        config.spaces_region,
+        "--acl",
+        "public-read",
+        "--content-type",
+        "application/json",
+        "--cache-control",
+        cache_control(config),
+        "--only-show-errors",
+        "--no-progress",
+        "--cli-connect-timeout",
+        "5",
+        "--cli-read-timeout",
+        f"{config.http_timeout_seconds:g}",
+    ]
+
+
+def explain_aws_failure(stderr: str, config: Config) -> str:
+    """One line out of the AWS CLI's error output, naming what to fix."""
+    code = re.search(r"An error occurred \(([^)]+)\)", stderr)
+    bucket = config.status_bucket
+    if code and code.group(1) in ("NoSuchBucket", "404"):
+        return f"bucket {bucket!r} does not exist at {config.spaces_endpoint}: check STATUS_BUCKET"
+    if code and code.group(1) in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403"):
+        return (
+            f"Spaces credentials rejected ({code.group(1)}) for bucket {bucket!r}:"
+            " check SPACES_ACCESS_KEY and SPACES_SECRET_KEY"
+        )
+    if "Could not connect" in stderr or "Connect timeout" in stderr or "EndpointConnectionError" in stderr:
+        return f"cannot reach {config.spaces_endpoint}: check SPACES_ENDPOINT and the network"
+    if code:
+        return f"upload refused by {config.spaces_endpoint}: {code.group(1)}"
+    last = [line for line in stderr.strip().splitlines() if line.strip()]
+    return f"aws s3 cp failed: {last[-1][:300] if last else 'no message'}"
+
+
+def upload(path: Path, config: Config, run: Callable[..., Any] = subprocess.run) -> None:
+    """Put the file at s3://STATUS_BUCKET/STATUS_BUCKET_KEY, public-read, with its headers."""
+    try:
+        result = run(
+            upload_command(path, config),
+            env=aws_environment(config),
+            capture_output=True,
+            text=True,
+            timeout=config.upload_timeout_seconds,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        raise PublishError(
+            f"aws s3 cp did not finish within UPLOAD_TIMEOUT_SECONDS={config.upload_timeout_seconds:g}"
+        ) from None
+    except OSError as exc:
+        raise PublishError(f"cannot run {AWS}: {exc.strerror}; run bash scripts/setup.sh") from None
+    if result.returncode != 0:
+        raise PublishError(explain_aws_failure(result.stderr, config))
+
+
+def verify(config: Config, size: int, client: Any = None) -> None:
+    """HEAD the uploaded object: its type, cache control and size must be what was sent."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    client = client or common.make_s3_client(config)
+    try:
+        head = client.head_object(Bucket=config.status_bucket, Key=config.status_bucket_key)
+    except (BotoCoreError, ClientError) as exc:
+        raise PublishError(f"cannot HEAD the uploaded object: {type(exc).__name__}") from None
+    found = {
+        "Content-Type": head.get("ContentType"),
+        "Cache-Control": head.get("CacheControl"),
+        "size": head.get("ContentLength"),
+    }
+    wanted = {"Content-Type": "application/json", "Cache-Control": cache_control(config), "size": size}
+    wrong = [f"{k} is {found[k]!r}, expected {v!r}" for k, v in wanted.items() if found[k] != v]
+    if wrong:
+        raise PublishError("uploaded object does not match: " + "; ".join(wrong))
+
+
+def publish(config: Config, now: datetime, client: Any = None) -> int:
+    """Check, upload, verify; log one line for the outcome and return an exit code."""
+    target = f"s3://{config.status_bucket}/{config.status_bucket_key}"
+    try:
+        size = check_file(config.output_file, config, now)
+    except RefusedFile as exc:
+        log.error("upload refused, nothing sent, %s left as it was: %s", target, exc)
+        return EXIT_REFUSED
+    try:
+        upload(config.output_file, config)
+        verify(config, size, client)
+    except PublishError as exc:
+        log.error("upload to %s failed: %s", target, exc)
+        return common.EXIT_UPLOAD_FAILED
+    log.info("uploaded %s to %s (%d bytes, public-read, verified)", config.output_file, target, size)
+    return common.EXIT_OK
+
+
+def main(argv: list[str] | None = None, now: Callable[[], datetime] = common.utc_now) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        epilog="exit codes: 0 uploaded and verified; 1 file refused (nothing sent); 2 bad config;"
+        " 4 upload or verification failed",
+    )
+    common.add_common_args(parser, with_json=False)
+    args = parser.parse_args(argv)
+    config = common.start("upload", args, common.NEEDS_PUBLISH)
+    if config is None:
+        return common.EXIT_CONFIG
+    return publish(config, now())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

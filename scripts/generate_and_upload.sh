@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The cron entry: status.json from Uptime Kuma and the backups, then the upload, then the heartbeat.
+# Works from any directory and from cron's bare environment (PATH=/usr/bin:/bin, no venv).
+# Exit codes: 0 published; 3 published, a source failed; 1 nothing published; 2 bad config;
+# 4 upload failed; 75 another run holds the lock; 124 killed by the timeout.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+py="${ELYTRA_PYTHON:-$root/.venv/bin/python}"
+job="$root/scripts/cli/job.py"
+# A hard bound under cron's 10-minute period; the job's own deadlines normally end it long before.
+limit="${ELYTRA_JOB_TIMEOUT_SECONDS:-540}"
+
+if [[ ! -x "$py" ]]; then
+  echo "$(date -u +%FT%TZ) ERROR generate_and_upload: no venv at $root/.venv: run bash scripts/setup.sh" >&2
+  exit 1
+fi
+mkdir -p "$root/logs"
+exec 9>>"${ELYTRA_LOCK_FILE:-$root/logs/generate_and_upload.lock}"
+if ! flock -n 9; then
+  "$py" "$job" --event locked "$@"
+  exit 75
+fi
+timeout --kill-after=10 "$limit" "$py" "$job" "$@"
+code=$?
+if (( code == 124 || code == 137 )); then
+  "$py" "$job" --event timeout "$@"
+  exit 124
+fi
+exit "$code"
