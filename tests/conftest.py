@@ -6,9 +6,11 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import boto3
@@ -141,6 +143,31 @@ def write_env(path: Path, values: dict[str, str]) -> Path:
     return path
 
 
+def cron_run(script: str, env_file: Path, cwd: Path, *args: str, extra: dict | None = None, timeout: float = 120):
+    """The way cron runs it: an empty environment, PATH=/usr/bin:/bin, another directory."""
+    home = cwd / "home"
+    home.mkdir(exist_ok=True)
+    env_args = [f"{k}={v}" for k, v in (extra or {}).items()]
+    return subprocess.run(
+        [
+            "env",
+            "-i",
+            "PATH=/usr/bin:/bin",
+            f"HOME={home}",
+            *env_args,
+            "bash",
+            str(ROOT / "scripts" / script),
+            "--env-file",
+            str(env_file),
+            *args,
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def run_script(
     script: str, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60
 ):
@@ -183,3 +210,36 @@ def moto_auth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthMoto]:
     s3_client(server.url, key["AccessKeyId"], key["SecretAccessKey"]).create_bucket(Bucket="auth-bucket")
     yield AuthMoto(server, key["AccessKeyId"], key["SecretAccessKey"])
     server.stop()
+
+
+class Recorder:
+    """A local HTTP endpoint that records what pings it."""
+
+    def __init__(self) -> None:
+        self.hits: list[tuple[str, str, bytes]] = []
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                recorder.hits.append((self.command, self.path, self.rfile.read(length)))
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"OK")
+
+            do_GET = do_POST = _answer  # noqa: N815
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def recorder():
+    r = Recorder()
+    yield r
+    r.httpd.shutdown()

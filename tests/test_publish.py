@@ -7,16 +7,14 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import ACCESS_KEY, ROOT, SECRET_KEY, free_port, s3_client, wait_until, write_env
+from conftest import ACCESS_KEY, ROOT, SECRET_KEY, cron_run, free_port, s3_client, wait_until, write_env
 from kuma_replay import API_KEY, Reply
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
@@ -45,31 +43,6 @@ def pub_env(base_env, status_bucket, tmp_path) -> dict[str, str]:
     env = {**base_env, "STATUS_BUCKET": status_bucket, "STATUS_BUCKET_KEY": "public/status.json"}
     Path(env["OUTPUT_FILE"]).write_text(json.dumps(status_doc(datetime.now(UTC))))
     return env
-
-
-def cron_run(script: str, env_file: Path, cwd: Path, *args: str, extra: dict | None = None, timeout: float = 120):
-    """The way cron runs it: an empty environment, PATH=/usr/bin:/bin, another directory."""
-    home = cwd / "home"
-    home.mkdir(exist_ok=True)
-    env_args = [f"{k}={v}" for k, v in (extra or {}).items()]
-    return subprocess.run(
-        [
-            "env",
-            "-i",
-            "PATH=/usr/bin:/bin",
-            f"HOME={home}",
-            *env_args,
-            "bash",
-            str(ROOT / "scripts" / script),
-            "--env-file",
-            str(env_file),
-            *args,
-        ],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def put_previous(s3, bucket: str, key: str = "public/status.json") -> bytes:
@@ -318,39 +291,6 @@ def test_no_secret_on_any_command_line_while_the_aws_child_runs(job_env, tmp_pat
 
 
 # --- heartbeat ----------------------------------------------------------------
-
-
-class Recorder:
-    """A local HTTP endpoint that records what pings it."""
-
-    def __init__(self) -> None:
-        self.hits: list[tuple[str, str, bytes]] = []
-        recorder = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                recorder.hits.append((self.command, self.path, self.rfile.read(length)))
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"OK")
-
-            do_GET = do_POST = _answer  # noqa: N815
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def recorder():
-    r = Recorder()
-    yield r
-    r.httpd.shutdown()
 
 
 def test_heartbeat_reports_up_with_duration_then_down_with_reason(job_env, kuma, recorder, tmp_path):
