@@ -1,0 +1,180 @@
+"""End to end against the live local stack: a real Uptime Kuma, moto, the AWS CLI and the cron wrapper.
+
+The tests run in file order against one stack; each leaves it as it found it, except the last,
+which stops Uptime Kuma.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+import requests
+from stack import BACKUP_BUCKET, STATUS_BUCKET, Stack, wait_for
+
+from conftest import ROOT, Recorder, cron_run
+
+pytestmark = pytest.mark.e2e
+DOWN, UP = 0, 1
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory):
+    live = Stack(tmp_path_factory.mktemp("stack"))
+    try:
+        live.start_all()
+        yield live
+    finally:
+        live.stop_all()
+
+
+@pytest.fixture(scope="module")
+def heartbeat():
+    recorder = Recorder()
+    yield recorder
+    recorder.httpd.shutdown()
+
+
+@pytest.fixture
+def run(stack: Stack, heartbeat: Recorder, tmp_path: Path):
+    """Run the cron wrapper as cron would, with the stack's settings; return (result, public document)."""
+
+    def go(**overrides: str):
+        ids = stack.state.monitor_ids
+        settings = {
+            "MONITOR_IDS": f"{ids['API']},{ids['Web']},{ids['Worker']}",
+            "HEARTBEAT_URL": f"{heartbeat.url}/api/push/e2eToken",
+            **overrides,
+        }
+        result = cron_run("generate_and_upload.sh", stack.write_env(tmp_path / "e2e.env", **settings), tmp_path)
+        return result, public_document(stack)
+
+    return go
+
+
+def public_document(stack: Stack) -> dict | None:
+    try:
+        response = requests.get(f"{stack.s3_url}/{STATUS_BUCKET}/status.json", timeout=5)
+    except requests.ConnectionError:
+        return None
+    return response.json() if response.status_code == 200 else None
+
+
+def wait_for_state(stack: Stack, name: str, state: int) -> None:
+    wait_for(lambda: stack.metrics_states().get(name) == state, 120, f"{name} to reach state {state}", interval=1)
+
+
+def badge_percent(stack: Stack, monitor_id: int, hours: int) -> Decimal:
+    svg = requests.get(f"{stack.kuma_url}/api/badge/{monitor_id}/uptime/{hours}", timeout=5).text
+    title = svg.split("<title>")[1].split("</title>")[0]
+    return Decimal(title.rsplit(":", 1)[1].strip().rstrip("%"))
+
+
+def uploads(stack: Stack) -> int:
+    return stack.log_text("s3").count(f'"PUT /{STATUS_BUCKET}/status.json')
+
+
+def test_all_up_is_operational_with_kumas_own_figures(stack, run, heartbeat):
+    result, doc = run()
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert doc["platform_status"] == "operational"
+    ids = stack.state.monitor_ids
+    for window, hours in (("last_7d", 168), ("last_30d", 720)):
+        figures = [badge_percent(stack, ids[name], hours) for name in ("API", "Web", "Worker")]
+        expected = float((sum(figures) / 3).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        assert doc["uptime"][window] == expected
+    page = requests.get(f"{stack.kuma_url}/api/status-page/heartbeat/elytra", timeout=5).json()["uptimeList"]
+    day = [Decimal(repr(page[f"{ids[n]}_24"])) * 100 for n in ("API", "Web", "Worker")]
+    assert doc["uptime"]["last_24h"] == float((sum(day) / 3).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    assert heartbeat.hits[-1][1].startswith("/api/push/e2eToken?status=up&msg=OK&ping=")
+
+
+def test_a_target_going_down_is_degraded_and_a_critical_one_is_outage(stack, run):
+    stack.set_target(2, up=False)  # Worker
+    try:
+        wait_for_state(stack, "Worker", DOWN)
+        _, doc = run()
+        assert doc["platform_status"] == "degraded"
+
+        stack.set_target(0, up=False)  # API, critical
+        wait_for_state(stack, "API", DOWN)
+        _, doc = run()
+        assert doc["platform_status"] == "outage"
+    finally:
+        stack.set_target(0, up=True)
+        stack.set_target(2, up=True)
+    wait_for_state(stack, "API", UP)
+    wait_for_state(stack, "Worker", UP)
+    _, doc = run()
+    assert doc["platform_status"] == "operational"
+
+
+def test_two_wrapper_runs_started_together_one_publishes(stack, tmp_path):
+    env_file = stack.write_env(tmp_path / "lock.env")
+    before = uploads(stack)
+    argv = [
+        "env",
+        "-i",
+        "PATH=/usr/bin:/bin",
+        f"HOME={tmp_path}",
+        "bash",
+        str(ROOT / "scripts/generate_and_upload.sh"),
+        "--env-file",
+        str(env_file),
+    ]
+    runs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    codes = sorted(p.wait(timeout=120) for p in runs)
+
+    assert codes[1] == 75, codes
+    assert codes[0] in (0, 3)
+    assert uploads(stack) - before == 1
+
+
+def test_backups_age_across_the_thresholds_as_the_newest_are_deleted(stack, run):
+    if not stack.faketime_file().exists():
+        pytest.fail("moto runs without libfaketime: install Debian's faketime (.ci/run does)")
+    s3 = stack.s3()
+    _, doc = run()
+    assert doc["backups"]["last_backup_status"] == "success"
+
+    s3.delete_object(Bucket=BACKUP_BUCKET, Key="db/nightly-1.sql.gz")  # 2 h old; 30 h old is next
+    _, doc = run()
+    assert doc["backups"]["last_backup_status"] == "warning"
+
+    s3.delete_object(Bucket=BACKUP_BUCKET, Key="db/nightly-2.sql.gz")  # 60 h old is next
+    _, doc = run()
+    assert doc["backups"]["last_backup_status"] == "failed"
+
+    stack.put_backup("db/nightly-1.sql.gz", 2, 2048)
+    stack.put_backup("db/nightly-2.sql.gz", 30, 2048)
+
+
+def test_s3_down_fails_the_upload_loudly_and_recovers_with_no_step_on_our_side(stack, run):
+    stack.stop("s3")
+    result, _ = run()
+    assert result.returncode == 4
+    assert "cannot reach" in result.stdout and "upload failed" in result.stdout
+
+    stack.start_s3()  # same port; moto lost its data, so the buckets come back
+    stack.seed_s3()
+    result, doc = run()
+    assert result.returncode == 0, result.stdout
+    assert doc["platform_status"] == "operational"
+
+
+def test_uptime_kuma_stopped_publishes_unknown_and_the_heartbeat_says_down(stack, run, heartbeat):
+    _, before = run()
+    assert before["platform_status"] == "operational"
+    stack.stop("kuma")
+
+    result, doc = run()
+
+    assert result.returncode == 3
+    assert doc["platform_status"] == "unknown"
+    assert doc["uptime"] == {"last_24h": None, "last_7d": None, "last_30d": None}
+    assert heartbeat.hits[-1][1].startswith("/api/push/e2eToken?status=down")
+    assert json.dumps(doc).count("127.0.0.1") == 0
