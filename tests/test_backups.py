@@ -180,3 +180,10 @@ def test_listing_sends_no_checksum_headers(moto, s3, bucket):
     client = common.make_s3_client(cfg(moto.url, bucket))
     assert client.meta.config.request_checksum_calculation == "when_required"
     assert client.meta.config.response_checksum_validation == "when_required"
+
+
+@pytest.mark.parametrize("value", ["2026-11-27T13:11:07.000Z", "2026-11-27T13:11:07Z", "Fri, 27 Nov 2026 13:11:07 GMT"])
+def test_the_fast_timestamp_parser_agrees_with_botocores(value):
+    from botocore.utils import parse_timestamp
+
+    assert common._parse_timestamp(value) == parse_timestamp(value)

@@ -266,3 +266,13 @@ def test_cli_prints_each_monitor_with_state_uptimes_and_sources(kuma):
     assert data["monitors"][0]["uptime"]["30d"]["source"] == "metrics:30d"
     assert "uptime 7d sources: badge:168h=9" in as_json.stderr
     assert API_KEY not in table.stdout + table.stderr + as_json.stdout + as_json.stderr
+
+
+def test_only_the_families_and_windows_used_are_parsed():
+    """The 365d ratios and response-time series are skipped before the parser sees them."""
+    body = capture("2.5.3", "metrics_apikey.txt").body.decode()
+    body = body.replace('window="365d"} 1\n', 'window="365d"} not-a-number\n')
+    body = body.replace("monitor_response_time{", "monitor_response_time{broken")
+    parsed = k.parse_metrics(body)
+    assert len(parsed.monitors) == 5
+    assert parsed.monitors[0].ratios == {"1d": 1.0, "30d": 1.0}

@@ -24,12 +24,13 @@ def run(config: common.Config) -> tuple[int, str]:
     import status
 
     started = time.monotonic()
-    code, _ = status.generate(config, common.utc_now())
+    s3_client = common.make_s3_client(config)  # one client for the backup listing and the upload's HEAD
+    code, _ = status.generate(config, common.utc_now(), s3_client=s3_client)
     log.info("step status: %.2fs, exit %d", time.monotonic() - started, code)
     if code == common.EXIT_FAILED:
         return code, REASONS[code]
     started = time.monotonic()
-    upload_code = publish.publish(config, common.utc_now())
+    upload_code = publish.publish(config, common.utc_now(), s3_client)
     log.info("step upload: %.2fs, exit %d", time.monotonic() - started, upload_code)
     if upload_code == publish.EXIT_REFUSED:
         return common.EXIT_FAILED, "status.json refused for upload"

@@ -27,6 +27,8 @@ BADGE_WORKERS = 8
 # Only these families are handed to the parser: /metrics is mostly process_* and nodejs_* series.
 _WANTED = ("monitor_status", "monitor_uptime_ratio", "app_version")
 _WANTED_PREFIXES = tuple(p for name in _WANTED for p in (f"{name}{{", f"{name} ", f"# HELP {name} ", f"# TYPE {name} "))
+# The 365d ratio is a third of the ratio lines, and no window here uses it.
+_UNUSED_WINDOW = 'window="365d"'
 
 
 class KumaError(Exception):
@@ -161,7 +163,9 @@ def parse_metrics(body: str) -> ParsedMetrics:
     """Monitors, their states and ratios from /metrics text; tells the API generation apart."""
     from prometheus_client.parser import text_string_to_metric_families
 
-    wanted = "\n".join(line for line in body.splitlines() if line.startswith(_WANTED_PREFIXES))
+    wanted = "\n".join(
+        line for line in body.splitlines() if line.startswith(_WANTED_PREFIXES) and _UNUSED_WINDOW not in line
+    )
     monitors: dict[tuple[str, ...], Monitor] = {}
     ratios: list[tuple[tuple[str, ...], str, float]] = []
     version = None
