@@ -419,3 +419,15 @@ def test_install_cron_adds_the_line_once(tmp_path):
         ["bash", str(ROOT / "scripts/install_cron.sh"), "--remove"], env=env, check=True, capture_output=True
     )
     assert "generate_and_upload" not in store.read_text()
+
+
+def test_the_upload_ignores_aws_profiles_and_credentials_in_home(s3, pub_env, status_bucket, tmp_path):
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "credentials").write_text("[default]\naws_access_key_id = WRONG\naws_secret_access_key = WRONG\n")
+    (home / ".aws" / "config").write_text("[default]\nregion = eu-west-9\nendpoint_url = http://127.0.0.1:9\n")
+    result = cron_run(
+        "upload_status_json.sh", write_env(tmp_path / "e.env", pub_env), tmp_path, extra={"AWS_PROFILE": "nope"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert public_bytes(s3, status_bucket) == Path(pub_env["OUTPUT_FILE"]).read_bytes()

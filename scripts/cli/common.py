@@ -320,11 +320,12 @@ class _UTCFormatter(logging.Formatter):
         return super().format(record).replace("\r", " ").replace("\n", " | ")
 
 
-class _Redact(logging.Filter):
-    """Last line of defence: no secret value reaches a log line, whatever the caller wrote."""
+class _Prepare(logging.Filter):
+    """Names the script on each record, and is the last line of defence: no secret reaches a line."""
 
-    def __init__(self, secrets: tuple[str, ...]) -> None:
+    def __init__(self, script: str, secrets: tuple[str, ...]) -> None:
         super().__init__()
+        self.script = script
         # Short values would mask ordinary words; real keys are 20 characters or more.
         self.secrets = tuple(s for s in secrets if len(s) >= 8)
 
@@ -332,7 +333,7 @@ class _Redact(logging.Filter):
         message = record.getMessage()
         for secret in self.secrets:
             message = message.replace(secret, "***")
-        record.msg, record.args = message, None
+        record.msg, record.args, record.script = message, None, self.script
         return True
 
 
@@ -345,33 +346,22 @@ def setup_logging(script: str, config: Config | None = None, stream: Any = None)
     log.setLevel(logging.INFO)
     log.propagate = False
     formatter = _UTCFormatter(LOG_FORMAT)
-    redact = _Redact(config.secrets if config else ())
+    prepare = _Prepare(script, config.secrets if config else ())
     handlers: list[logging.Handler] = [logging.StreamHandler(stream or sys.stderr)]
+    problem = None
     if config and config.log_file:
         try:
             config.log_file.parent.mkdir(parents=True, exist_ok=True)
             handlers.append(logging.FileHandler(config.log_file, encoding="utf-8"))
         except OSError as exc:
-            handlers[0].handle(_record(f"cannot open LOG_FILE {config.log_file}: {exc.strerror}"))
+            problem = f"cannot open LOG_FILE {config.log_file}: {exc.strerror}; logging to the console only"
     for handler in handlers:
         handler.setFormatter(formatter)
-        handler.addFilter(redact)
+        handler.addFilter(prepare)
         log.addHandler(handler)
-    old_factory = logging.getLogRecordFactory()
-
-    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = old_factory(*args, **kwargs)
-        record.script = script
-        return record
-
-    logging.setLogRecordFactory(factory)
+    if problem:
+        log.error("%s", problem)
     return log
-
-
-def _record(message: str) -> logging.LogRecord:
-    record = logging.LogRecord("elytra", logging.WARNING, __file__, 0, message, None, None)
-    record.script = "config"
-    return record
 
 
 def start(script: str, args: argparse.Namespace, needs: tuple[str, ...], stream: Any = None) -> Config | None:
@@ -472,6 +462,10 @@ def make_s3_client(config: Config) -> Any:
     import botocore.session
 
     core = botocore.session.get_session()
+    # Only config/.env counts: no AWS_PROFILE, no ~/.aws files (a missing profile would even crash).
+    store = core.get_component("config_store")
+    for name, value in (("profile", None), ("config_file", os.devnull), ("credentials_file", os.devnull)):
+        store.set_config_variable(name, value)
     # botocore parses every LastModified with dateutil; 100,000 of them cost seconds.
     core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=_parse_timestamp)
     session = boto3.session.Session(

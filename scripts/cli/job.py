@@ -24,7 +24,10 @@ def run(config: common.Config) -> tuple[int, str]:
     import status
 
     started = time.monotonic()
-    s3_client = common.make_s3_client(config)  # one client for the backup listing and the upload's HEAD
+    try:
+        s3_client = common.make_s3_client(config)  # one client for the backup listing and the upload's HEAD
+    except Exception:  # noqa: BLE001 - each step then makes its own and reports its failure
+        s3_client = None
     code, _ = status.generate(config, common.utc_now(), s3_client=s3_client)
     log.info("step status: %.2fs, exit %d", time.monotonic() - started, code)
     if code == common.EXIT_FAILED:

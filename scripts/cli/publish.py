@@ -157,8 +157,8 @@ def verify(config: Config, size: int, client: Any = None) -> None:
     """HEAD the uploaded object: its type, cache control and size must be what was sent."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    client = client or common.make_s3_client(config)
     try:
+        client = client or common.make_s3_client(config)
         head = client.head_object(Bucket=config.status_bucket, Key=config.status_bucket_key)
     except (BotoCoreError, ClientError) as exc:
         raise PublishError(f"cannot HEAD the uploaded object: {type(exc).__name__}") from None
