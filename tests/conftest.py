@@ -106,11 +106,16 @@ def s3(moto: MotoServer):
     return s3_client(moto.url)
 
 
-@pytest.fixture
-def bucket(s3) -> str:
-    name = f"backups-{uuid.uuid4().hex[:12]}"
+def new_bucket(s3, kind: str) -> str:
+    """A bucket of its own for one test: tests share the session's moto server."""
+    name = f"{kind}-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=name)
     return name
+
+
+@pytest.fixture
+def bucket(s3) -> str:
+    return new_bucket(s3, "backups")
 
 
 @pytest.fixture

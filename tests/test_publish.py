@@ -7,14 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import ACCESS_KEY, ROOT, SECRET_KEY, cron_run, free_port, s3_client, wait_until, write_env
+from conftest import ACCESS_KEY, ROOT, SECRET_KEY, cron_run, free_port, new_bucket, s3_client, wait_until, write_env
 from kuma_replay import API_KEY, Reply
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
@@ -33,9 +32,7 @@ def status_doc(updated: datetime, platform: str = "operational") -> dict:
 
 @pytest.fixture
 def status_bucket(s3) -> str:
-    name = f"status-{uuid.uuid4().hex[:12]}"
-    s3.create_bucket(Bucket=name)
-    return name
+    return new_bucket(s3, "status")
 
 
 @pytest.fixture

@@ -231,9 +231,7 @@ def print_table(report: BackupReport) -> None:
                 s.reason or (f"{len(s.empty_objects)} empty skipped" if s.empty_objects else ""),
             )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    common.print_rows(rows)
     print(f"overall: {report.status}")
 
 

@@ -498,6 +498,13 @@ def status_validator() -> Any:
     return fastjsonschema.compile(json.loads(SCHEMA_FILE.read_text()))
 
 
+def print_rows(rows: list[tuple[str, ...]]) -> None:
+    """A plain aligned table on stdout; the first row is the header."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2, sort_keys=False)
     sys.stdout.write("\n")

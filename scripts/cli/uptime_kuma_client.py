@@ -461,9 +461,7 @@ def print_table(report: KumaReport) -> None:
             f"{m.uptime[w].percent:.2f}% ({m.uptime[w].source})" if w in m.uptime else "- (no source)" for w in WINDOWS
         ]
         rows.append((str(m.id) if m.id is not None else "?", m.name, m.type, STATE_NAMES[m.state], *cells))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    common.print_rows(rows)
     for problem in report.problems:
         print(f"problem: {problem}")
 
