@@ -64,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         return common.EXIT_CONFIG
     started = time.monotonic()
     log.info("run started")
-    code, reason = run(config)
+    try:
+        code, reason = run(config)
+    except Exception as exc:  # noqa: BLE001 - cron gets one line it can grep, never a traceback
+        code, reason = common.EXIT_FAILED, f"unexpected {type(exc).__name__}: {exc}"
     elapsed = time.monotonic() - started
     import heartbeat
 
