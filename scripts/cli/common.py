@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import json
 import logging
 import os
@@ -396,6 +397,14 @@ def iso_z(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+MAX_CONNECT_SECONDS = 5.0
+
+
+def request_timeout(seconds: float) -> tuple[float, float]:
+    """(connect, read) for one request: a host that does not accept within 5 s will not."""
+    return (min(seconds, MAX_CONNECT_SECONDS), seconds)
+
+
 @dataclass
 class Deadline:
     """A point on the monotonic clock that every network call is bounded by."""
@@ -414,8 +423,7 @@ class Deadline:
         left = self.remaining()
         if left <= 0.05:
             raise DeadlineExceeded("the run deadline passed")
-        bound = min(seconds, left)
-        return (min(bound, 5.0), bound)
+        return request_timeout(min(seconds, left))
 
 
 def make_session(retries: int = 2) -> requests.Session:
@@ -452,7 +460,7 @@ def make_s3_client(config: Config) -> Any:
 
     # Since boto3 1.36 the default request checksums break DigitalOcean Spaces.
     boto_config = BotoConfig(
-        connect_timeout=min(config.http_timeout_seconds, 5.0),
+        connect_timeout=min(config.http_timeout_seconds, MAX_CONNECT_SECONDS),
         read_timeout=config.http_timeout_seconds,
         retries={"max_attempts": 3, "mode": "standard"},
         request_checksum_calculation="when_required",
@@ -491,6 +499,7 @@ def _parse_timestamp(value: str) -> datetime:
 # --- status.json schema ----------------------------------------------------
 
 
+@functools.cache
 def status_validator() -> Any:
     """The compiled JSON Schema check for status.json; raises fastjsonschema's error on mismatch."""
     import fastjsonschema

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+import common
 from common import Config, log
 
 
@@ -19,13 +20,11 @@ def ping(config: Config, ok: bool, reason: str, duration_ms: int, session: Any =
     """Report up (with the duration) or down (with the reason); a failed ping is logged, never raised."""
     if not config.heartbeat_url:
         return False
-    import common
-
     session = session or common.make_session(retries=1)
     url = config.heartbeat_url
     masked = mask_url(url)
     message = "OK" if ok else reason[:200]
-    timeout = (min(config.http_timeout_seconds, 5.0), config.http_timeout_seconds)
+    timeout = common.request_timeout(config.http_timeout_seconds)
     try:
         if "/api/push/" in urlsplit(url).path:
             params = {"status": "up" if ok else "down", "msg": message, "ping": str(duration_ms)}

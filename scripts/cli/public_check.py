@@ -25,7 +25,7 @@ def check(config: Config, now: datetime, origins: tuple[str, ...], session: Any 
 
     session = session or common.make_session(retries=1)
     url = config.status_public_url
-    timeout = (min(config.http_timeout_seconds, 5.0), config.http_timeout_seconds)
+    timeout = common.request_timeout(config.http_timeout_seconds)
     problems: list[str] = []
     for origin in origins or ("",):
         headers = {"Origin": origin} if origin else {}
