@@ -507,6 +507,28 @@ def status_validator() -> Any:
     return fastjsonschema.compile(json.loads(SCHEMA_FILE.read_text()))
 
 
+class InvalidStatus(ValueError):
+    """Bytes that are not a status document valid under the schema."""
+
+
+def status_age(data: bytes, now: datetime) -> tuple[dict[str, Any], float]:
+    """Parse and validate a status document; return it and the age of its updated_at in seconds."""
+    import fastjsonschema
+
+    try:
+        document = json.loads(data)
+        status_validator()(document)
+    except (ValueError, fastjsonschema.JsonSchemaException) as exc:
+        raise InvalidStatus(getattr(exc, "message", str(exc))) from None
+    updated = datetime.strptime(document["updated_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return document, (now - updated).total_seconds()
+
+
+def cache_control(config: Config) -> str:
+    """The Cache-Control the public object is uploaded with and checked for."""
+    return f"public, max-age={config.cache_max_age_seconds}"
+
+
 def print_rows(rows: list[tuple[str, ...]]) -> None:
     """A plain aligned table on stdout; the first row is the header."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import common
@@ -20,7 +19,6 @@ EXIT_CRITICAL = 2
 
 def check(config: Config, now: datetime, origins: tuple[str, ...], session: Any = None) -> list[str]:
     """Every problem found with the public file; an empty list means all is well."""
-    import fastjsonschema
     import requests
 
     session = session or common.make_session(retries=1)
@@ -43,16 +41,13 @@ def check(config: Config, now: datetime, origins: tuple[str, ...], session: Any 
     kind = response.headers.get("Content-Type", "")
     if kind.split(";")[0].strip() != "application/json":
         problems.append(f"Content-Type is {kind!r}, expected application/json")
-    expected_cache = f"public, max-age={config.cache_max_age_seconds}"
+    expected_cache = common.cache_control(config)
     if response.headers.get("Cache-Control") != expected_cache:
         problems.append(f"Cache-Control is {response.headers.get('Cache-Control')!r}, expected {expected_cache!r}")
     try:
-        document = json.loads(response.content)
-        common.status_validator()(document)
-    except (ValueError, fastjsonschema.JsonSchemaException) as exc:
-        return [*problems, f"body is not a valid status document: {getattr(exc, 'message', exc)}"]
-    updated = datetime.strptime(document["updated_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    age = (now - updated).total_seconds()
+        _, age = common.status_age(response.content, now)
+    except common.InvalidStatus as exc:
+        return [*problems, f"body is not a valid status document: {exc}"]
     if age > config.status_max_age_seconds:
         problems.append(f"stale: updated_at is {age:.0f}s old, over {config.status_max_age_seconds}s")
     return problems

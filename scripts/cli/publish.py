@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,8 +33,6 @@ class RefusedFile(Exception):
 
 def check_file(path: Path, config: Config, now: datetime) -> int:
     """Refuse a missing, empty, invalid or stale file; return its size when it may go out."""
-    import fastjsonschema
-
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -45,18 +42,15 @@ def check_file(path: Path, config: Config, now: datetime) -> int:
     if not data.strip():
         raise RefusedFile(f"{path} is empty")
     try:
-        document = json.loads(data)
-        common.status_validator()(document)
-    except (ValueError, fastjsonschema.JsonSchemaException) as exc:
-        raise RefusedFile(f"{path} is not a valid status document: {getattr(exc, 'message', exc)}") from None
-    updated = datetime.strptime(document["updated_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    age = (now - updated).total_seconds()
+        document, age = common.status_age(data, now)
+    except common.InvalidStatus as exc:
+        raise RefusedFile(f"{path} is not a valid status document: {exc}") from None
     if age > config.status_max_age_seconds:
         raise RefusedFile(
             f"{path} is stale: updated_at {document['updated_at']} is {age:.0f}s old,"
             f" over STATUS_MAX_AGE_SECONDS={config.status_max_age_seconds}"
         )
-    if updated - now > FUTURE_SLACK:
+    if -age > FUTURE_SLACK.total_seconds():
         raise RefusedFile(f"{path} has updated_at {document['updated_at']} in the future: check the clock")
     return len(data)
 
@@ -83,10 +77,6 @@ def aws_environment(config: Config) -> dict[str, str]:
     }
 
 
-def cache_control(config: Config) -> str:
-    return f"public, max-age={config.cache_max_age_seconds}"
-
-
 def upload_command(path: Path, config: Config) -> list[str]:
     return [
         str(AWS),
@@ -103,7 +93,7 @@ def upload_command(path: Path, config: Config) -> list[str]:
         "--content-type",
         "application/json",
         "--cache-control",
-        cache_control(config),
+        common.cache_control(config),
         "--only-show-errors",
         "--no-progress",
         "--cli-connect-timeout",
@@ -167,7 +157,7 @@ def verify(config: Config, size: int, client: Any = None) -> None:
         "Cache-Control": head.get("CacheControl"),
         "size": head.get("ContentLength"),
     }
-    wanted = {"Content-Type": "application/json", "Cache-Control": cache_control(config), "size": size}
+    wanted = {"Content-Type": "application/json", "Cache-Control": common.cache_control(config), "size": size}
     wrong = [f"{k} is {found[k]!r}, expected {v!r}" for k, v in wanted.items() if found[k] != v]
     if wrong:
         raise PublishError("uploaded object does not match: " + "; ".join(wrong))

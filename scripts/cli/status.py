@@ -126,7 +126,7 @@ class StatusRun:
     failed_sources: list[str]
 
 
-def _in_thread(target: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:
+def _start(target: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:
     box: dict[str, Any] = {}
 
     def run() -> None:
@@ -141,43 +141,42 @@ def _in_thread(target: Callable[[], Any]) -> tuple[threading.Thread, dict[str, A
     return thread, box
 
 
+def _finish(started: tuple[threading.Thread, dict[str, Any]], source: str, deadline: Deadline, config: Config) -> Any:
+    """What a source's thread found by the deadline; None, with one error line, when it found nothing."""
+    thread, box = started
+    thread.join(max(deadline.remaining(), 0))
+    if thread.is_alive():
+        log.error(
+            "%s: no answer within RUN_DEADLINE_SECONDS=%g; status is unknown", source, config.run_deadline_seconds
+        )
+        return None
+    if "error" in box:
+        log.error("%s: %s", source, box["error"])
+    return box.get("value")
+
+
 def collect(config: Config, now: datetime, deadline: Deadline, session: Any = None, s3_client: Any = None) -> StatusRun:
     """Read both sources side by side within the deadline; a failed source becomes `unknown`."""
     import backup_checker
     import uptime_kuma_client
 
-    kuma_thread, kuma_box = _in_thread(lambda: uptime_kuma_client.read_kuma(config, session, deadline))
-    backup_thread, backup_box = _in_thread(lambda: backup_checker.check_backups(config, now, s3_client))
+    kuma_started = _start(lambda: uptime_kuma_client.read_kuma(config, session, deadline))
+    backups_started = _start(lambda: backup_checker.check_backups(config, now, s3_client))
     failed: list[str] = []
 
-    kuma_thread.join(max(deadline.remaining(), 0))
-    kuma: KumaReport | None = kuma_box.get("value")
-    if kuma_thread.is_alive():
-        log.error(
-            "uptime kuma: no answer within RUN_DEADLINE_SECONDS=%g; status is unknown", config.run_deadline_seconds
-        )
-    elif "error" in kuma_box:
-        log.error("uptime kuma: %s", kuma_box["error"])
-    if kuma is None:
-        failed.append("uptime_kuma")
-    else:
+    kuma: KumaReport | None = _finish(kuma_started, "uptime kuma", deadline, config)
+    if kuma is not None:
         uptime_kuma_client.log_report(kuma)
         if not kuma.monitors:
             log.error("uptime kuma: no selected monitor was found; check MONITOR_IDS")
-            failed.append("uptime_kuma")
+    if kuma is None or not kuma.monitors:
+        failed.append("uptime_kuma")
 
-    backup_thread.join(max(deadline.remaining(), 0))
-    backups: BackupReport | None = backup_box.get("value")
-    if backup_thread.is_alive():
-        log.error("backups: no answer within RUN_DEADLINE_SECONDS=%g; status is unknown", config.run_deadline_seconds)
-    elif "error" in backup_box:
-        log.error("backups: %s", backup_box["error"])
-    if backups is None:
-        failed.append("backups")
-    else:
+    backups: BackupReport | None = _finish(backups_started, "backups", deadline, config)
+    if backups is not None:
         backup_checker.log_report(backups, config)
-        if any(s.status == "unknown" for s in backups.sets):
-            failed.append("backups")
+    if backups is None or any(s.status == "unknown" for s in backups.sets):
+        failed.append("backups")
     return StatusRun(build_document(kuma, backups, config, now), kuma, backups, failed)
 
 
