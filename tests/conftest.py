@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +15,7 @@ import boto3
 import pytest
 import requests
 from botocore.config import Config as BotoConfig
+from stack import free_port, wait_for  # noqa: F401 - the one copy, shared with the tests
 
 from kuma_replay import API_KEY, ReplayServer
 
@@ -24,22 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ACCESS_KEY = "test-access-key-AKIAELYTRA"
 SECRET_KEY = "test-secret-key-s3cr3t-elytra"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(check, timeout: float, what: str, interval: float = 0.05) -> None:
-    """Poll check() until it is truthy; fail with `what` after timeout seconds."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if check():
-            return
-        time.sleep(interval)
-    raise TimeoutError(f"{what} not ready within {timeout}s")
 
 
 class MotoServer:
@@ -56,7 +39,7 @@ class MotoServer:
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},
         )
-        wait_until(self._ready, 30, "moto_server")
+        wait_for(self._ready, 30, "moto_server", interval=0.05)
 
     def _ready(self) -> bool:
         if self.proc.poll() is not None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ACCESS_KEY, ROOT, SECRET_KEY, cron_run, free_port, new_bucket, s3_client, wait_until, write_env
+from conftest import ACCESS_KEY, ROOT, SECRET_KEY, cron_run, free_port, new_bucket, s3_client, wait_for, write_env
 from kuma_replay import API_KEY, Reply
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
@@ -242,7 +242,7 @@ def test_two_runs_started_together_one_publishes_the_other_hits_the_lock(moto, j
         stderr=subprocess.PIPE,
         text=True,
     )
-    wait_until(lambda: any(p == "/metrics" for p, _ in kuma.requests), 20, "first run reaching Uptime Kuma")
+    wait_for(lambda: any(p == "/metrics" for p, _ in kuma.requests), 20, "first run reaching Uptime Kuma", 0.05)
     second = cron_run("generate_and_upload.sh", env_file, tmp_path, extra={"ELYTRA_LOCK_FILE": str(lock)})
     first_out, _ = first.communicate(timeout=60)
 

@@ -14,7 +14,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,9 @@ VENV_BIN = Path(sys.executable).parent
 CAPTURE = ROOT / "tests/fixtures/kuma/2.5.3/metrics_apikey.txt"
 WORK = ROOT / ".cache" / "bench"
 PEER_VENV = WORK / "peer-venv"
+sys.path[:0] = [str(ROOT / "scripts/cli"), str(ROOT / "scripts/dev")]
+from stack import free_port  # noqa: E402
+
 API_KEY = "uk1_bench-key"
 STATUS_BUCKET = "bench-status"
 # One bucket per layout: moto scans every key of a bucket on each listing, whatever the prefix,
@@ -204,12 +206,6 @@ class S3Process:
 
 
 # --- measuring ----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run_timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
@@ -428,7 +424,6 @@ def bench_backups(s3: S3Process, objects: int, n: int) -> list[Row]:
 
 def server_time_of_dated_listing(s3: S3Process, n: int) -> Row:
     """The S3 server's own share: the same partition listings as bare, sequential curls."""
-    sys.path.insert(0, str(ROOT / "scripts/cli"))
     from backup_checker import expand_prefix
 
     prefix = "dated/%Y/%m/%d/"
