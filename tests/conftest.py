@@ -121,6 +121,7 @@ def base_env(kuma: ReplayServer, moto: MotoServer, bucket: str, tmp_path: Path) 
         "BACKUP_BUCKET": bucket,
         "OUTPUT_FILE": str(tmp_path / "status.json"),
         "LOG_FILE": str(tmp_path / "logs" / "status.log"),
+        "STATE_FILE": str(tmp_path / "state" / "state.json"),
         "HTTP_TIMEOUT_SECONDS": "3",
         "RUN_DEADLINE_SECONDS": "15",
     }

@@ -74,12 +74,12 @@ def test_a_listed_group_stands_for_itself(kuma):
     assert by_id(report)[7].uptime["24h"].percent == 0
 
 
-def test_a_paused_or_unknown_id_is_reported_not_counted(kuma):
+def test_a_paused_or_unknown_id_asked_for_is_unknown_never_dropped(kuma):
     kuma.serve_version("2.5.3")
     report = k.read_kuma(config(kuma, MONITOR_IDS="1,6,999"))
-    assert [m.id for m in report.monitors] == [1]
-    assert any("monitor id 6 is not in /metrics" in p for p in report.problems)
-    assert any("monitor id 999" in p for p in report.problems)
+    assert [(m.id, m.state) for m in report.monitors] == [(1, k.UP), (6, k.UNKNOWN), (999, k.UNKNOWN)]
+    assert report.missing == {6: "paused or deleted", 999: "paused or deleted"}
+    assert report.incomplete
 
 
 def test_2_0_has_ids_but_no_ratios_and_takes_24h_from_the_status_page(kuma):
@@ -114,7 +114,7 @@ def test_1_23_maps_ids_to_names_through_the_status_page(kuma):
 def test_1_23_ids_without_a_status_page_cannot_be_resolved(kuma):
     kuma.serve_version("2.0.0-dev.0")
     report = k.read_kuma(config(kuma, MONITOR_IDS="1"))
-    assert report.monitors == []
+    assert [(m.id, m.state) for m in report.monitors] == [(1, k.UNKNOWN)]
     assert "set UPTIME_KUMA_STATUS_PAGE" in report.problems[0]
 
 
@@ -124,7 +124,9 @@ def test_1_23_a_shared_name_is_not_guessed(kuma):
     kuma.routes["/metrics"] = Reply(200, [("Content-Type", "text/plain; version=0.0.4")], body)
     report = k.read_kuma(config(kuma, UPTIME_KUMA_STATUS_PAGE="elytra", MONITOR_IDS="1,3"))
 
-    assert [m.id for m in report.monitors] == [3]
+    # 1's state cannot be tied to its id: unknown, never UP; its figures are by id, so they count.
+    assert [(m.id, m.state) for m in report.monitors] == [(3, k.UP), (1, k.UNKNOWN)]
+    assert by_id(report)[1].uptime["24h"].source == "status-page:24h"
     assert "shared by two monitors" in report.problems[0]
 
 

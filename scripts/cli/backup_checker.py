@@ -44,6 +44,8 @@ class BackupSet:
 @dataclass
 class BackupReport:
     sets: list[BackupSet]
+    # Seconds this machine's clock is ahead of the bucket's Date header; None when no answer had one.
+    clock_offset: float | None = None
 
     @property
     def worst(self) -> BackupSet:
@@ -118,15 +120,29 @@ def source_error(exc: Exception, config: Config, bucket: str) -> BackupSourceErr
     return BackupSourceError(f"checking {bucket!r} at {endpoint} failed: {type(exc).__name__}")
 
 
-def newest_backup(client: Any, bucket: str, prefix: str) -> tuple[BackupObject | None, list[BackupObject]]:
-    """The newest non-empty object under prefix, over every page; and the empty ones newer than it."""
+def server_clock_offset(response: dict[str, Any]) -> float | None:
+    """Seconds this machine's clock is ahead of the Date header of an S3 answer (or error)."""
+    date = common.parse_http_date(response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date"))
+    return (common.utc_now() - date).total_seconds() if date else None
+
+
+def newest_backup(
+    client: Any, bucket: str, prefix: str, skip: frozenset[str] = frozenset(), clock: list[float] | None = None
+) -> tuple[BackupObject | None, list[BackupObject]]:
+    """The newest non-empty object under prefix, over every page; and the empty ones newer than it.
+
+    Keys in skip (what this project publishes) are never backups; clock collects the bucket's offset.
+    """
     newest: BackupObject | None = None
     empty: list[BackupObject] = []
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        offset = server_clock_offset(page)
+        if clock is not None and offset is not None:
+            clock.append(offset)
         for item in page.get("Contents", ()):
             key = item["Key"]
-            if key.endswith("/"):
-                continue  # a folder marker, not a backup
+            if key.endswith("/") or key in skip:
+                continue  # a folder marker, or our own public file: not a backup
             obj = BackupObject(key, item["LastModified"], int(item["Size"]))
             if obj.size == 0:
                 empty.append(obj)
@@ -137,12 +153,13 @@ def newest_backup(client: Any, bucket: str, prefix: str) -> tuple[BackupObject |
     return newest, sorted(empty, key=lambda e: e.last_modified, reverse=True)
 
 
-def check_set(client: Any, config: Config, prefix: str, now: datetime) -> BackupSet:
+def check_set(client: Any, config: Config, prefix: str, now: datetime, clock: list[float] | None = None) -> BackupSet:
     partitions = expand_prefix(prefix, now, config.backup_max_age_hours)
     newest: BackupObject | None = None
     empty: list[BackupObject] = []
+    skip = config.own_objects(config.backup_bucket)
     for partition in partitions:
-        found, zero = newest_backup(client, config.backup_bucket, partition)
+        found, zero = newest_backup(client, config.backup_bucket, partition, skip, clock)
         empty.extend(zero)
         if found and (newest is None or found.last_modified > newest.last_modified):
             newest = found
@@ -168,12 +185,15 @@ def check_backups(config: Config, now: datetime, client: Any = None) -> BackupRe
     except Exception as exc:  # noqa: BLE001 - any client set-up failure makes every set unknown
         reason = str(source_error(exc, config, config.backup_bucket))
         return BackupReport([BackupSet(p, "unknown", reason=reason) for p in config.backup_prefixes])
+    clock: list[float] = []
     for prefix in config.backup_prefixes:
         try:
-            sets.append(check_set(client, config, prefix, now))
+            sets.append(check_set(client, config, prefix, now, clock))
         except Exception as exc:  # noqa: BLE001 - botocore raises many types; each becomes a line
+            offset = server_clock_offset(getattr(exc, "response", None) or {})
+            clock += [offset] if offset is not None else []
             sets.append(BackupSet(prefix, "unknown", reason=str(source_error(exc, config, config.backup_bucket))))
-    return BackupReport(sets)
+    return BackupReport(sets, max(clock, key=abs) if clock else None)
 
 
 def log_report(report: BackupReport, config: Config) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import email.utils
 import functools
 import json
 import logging
@@ -58,6 +59,7 @@ KNOWN_VARIABLES = (
     "RUN_DEADLINE_SECONDS",
     "UPLOAD_TIMEOUT_SECONDS",
     "HEARTBEAT_URL",
+    "STATE_FILE",
 )
 # Environment variables with these prefixes are checked for near-miss spellings;
 # the rest of the process environment is none of our business.
@@ -107,7 +109,12 @@ class Config:
     run_deadline_seconds: float
     upload_timeout_seconds: float
     heartbeat_url: str | None
+    state_file: Path = ROOT / "logs" / "state.json"
     warnings: tuple[str, ...] = ()
+
+    def own_objects(self, bucket: str) -> frozenset[str]:
+        """Keys this project publishes in bucket: never counted as backups, whatever BACKUP_PREFIX says."""
+        return frozenset({self.status_bucket_key}) if bucket == self.status_bucket else frozenset()
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -205,7 +212,7 @@ def _path(values: Mapping[str, str], name: str, default: str) -> Path:
     """A file path; a relative one is taken from the checkout, since cron starts elsewhere."""
     path = Path(_text(values, name, False, default)).expanduser()
     path = path if path.is_absolute() else ROOT / path
-    if path.exists() and path.is_dir() and name == "LOG_FILE":
+    if path.exists() and path.is_dir() and name in ("LOG_FILE", "STATE_FILE"):
         raise ConfigError(name, f"{path} is a folder; it must name a file")
     return path
 
@@ -268,6 +275,14 @@ def parse_config(values: Mapping[str, str], needs: tuple[str, ...] = ()) -> Conf
         if origin != "*" and urlsplit(origin).scheme not in ("http", "https"):
             raise ConfigError("CORS_ALLOWED_ORIGINS", f"{origin!r} needs a scheme, like https://example.com")
     log_file = _path(values, "LOG_FILE", "logs/status.log")
+    warnings = _near_misses(values)
+    status_bucket = _bucket(values, "STATUS_BUCKET", "STATUS_BUCKET" in need)
+    backup_bucket = _bucket(values, "BACKUP_BUCKET", "BACKUP_BUCKET" in need)
+    if status_bucket and status_bucket == backup_bucket:
+        warnings.append(
+            f"STATUS_BUCKET and BACKUP_BUCKET are both {status_bucket!r}: the objects this project publishes"
+            " are never counted as backups, but a bucket of their own is safer"
+        )
     return Config(
         uptime_kuma_url=_url(values, "UPTIME_KUMA_URL", "UPTIME_KUMA_URL" in need),
         uptime_kuma_api_key=_text(values, "UPTIME_KUMA_API_KEY", "UPTIME_KUMA_API_KEY" in need),
@@ -278,13 +293,13 @@ def parse_config(values: Mapping[str, str], needs: tuple[str, ...] = ()) -> Conf
         spaces_region=region,
         spaces_access_key=_text(values, "SPACES_ACCESS_KEY", "SPACES_ACCESS_KEY" in need),
         spaces_secret_key=_text(values, "SPACES_SECRET_KEY", "SPACES_SECRET_KEY" in need),
-        status_bucket=_bucket(values, "STATUS_BUCKET", "STATUS_BUCKET" in need),
+        status_bucket=status_bucket,
         status_bucket_key=key,
         status_public_url=_url(values, "STATUS_PUBLIC_URL", "STATUS_PUBLIC_URL" in need) or None,
         status_max_age_seconds=int(_number(values, "STATUS_MAX_AGE_SECONDS", 900)),
         cache_max_age_seconds=int(_number(values, "CACHE_MAX_AGE_SECONDS", 300, 31536000)),
         cors_allowed_origins=origins,
-        backup_bucket=_bucket(values, "BACKUP_BUCKET", "BACKUP_BUCKET" in need),
+        backup_bucket=backup_bucket,
         backup_prefixes=_prefixes(values),
         backup_max_age_hours=_number(values, "BACKUP_MAX_AGE_HOURS", 25),
         output_file=_path(values, "OUTPUT_FILE", "/tmp/status.json"),
@@ -293,7 +308,8 @@ def parse_config(values: Mapping[str, str], needs: tuple[str, ...] = ()) -> Conf
         run_deadline_seconds=_number(values, "RUN_DEADLINE_SECONDS", 60, 540),
         upload_timeout_seconds=_number(values, "UPLOAD_TIMEOUT_SECONDS", 60, 300),
         heartbeat_url=_url(values, "HEARTBEAT_URL", False) or None,
-        warnings=tuple(_near_misses(values)),
+        state_file=_path(values, "STATE_FILE", "logs/state.json"),
+        warnings=tuple(warnings),
     )
 
 
@@ -395,6 +411,16 @@ def utc_now() -> datetime:
 def iso_z(moment: datetime) -> str:
     """UTC ISO 8601 with Z, to the second."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """An HTTP Date header as an aware datetime; None when absent or malformed."""
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
 
 
 MAX_CONNECT_SECONDS = 5.0
@@ -522,6 +548,22 @@ def status_age(data: bytes, now: datetime) -> tuple[dict[str, Any], float]:
         raise InvalidStatus(getattr(exc, "message", str(exc))) from None
     updated = datetime.strptime(document["updated_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     return document, (now - updated).total_seconds()
+
+
+# A published updated_at may run ahead of a reader's clock by this much, no more (clock skew).
+FUTURE_SLACK_SECONDS = 300.0
+
+
+def freshness_problem(document: dict[str, Any], age: float, config: Config) -> str | None:
+    """Why a status document is not fresh: too old, or dated in the future; None when it is fresh."""
+    if age > config.status_max_age_seconds:
+        return (
+            f"stale: updated_at {document['updated_at']} is {age:.0f}s old,"
+            f" over STATUS_MAX_AGE_SECONDS={config.status_max_age_seconds}"
+        )
+    if -age > FUTURE_SLACK_SECONDS:
+        return f"dated in the future: updated_at {document['updated_at']} is {-age:.0f}s ahead; check the clock"
+    return None
 
 
 def cache_control(config: Config) -> str:

@@ -45,12 +45,11 @@ def check(config: Config, now: datetime, origins: tuple[str, ...], session: Any 
     if response.headers.get("Cache-Control") != expected_cache:
         problems.append(f"Cache-Control is {response.headers.get('Cache-Control')!r}, expected {expected_cache!r}")
     try:
-        _, age = common.status_age(response.content, now)
+        document, age = common.status_age(response.content, now)
     except common.InvalidStatus as exc:
         return [*problems, f"body is not a valid status document: {exc}"]
-    if age > config.status_max_age_seconds:
-        problems.append(f"stale: updated_at is {age:.0f}s old, over {config.status_max_age_seconds}s")
-    return problems
+    freshness = common.freshness_problem(document, age, config)
+    return [*problems, freshness] if freshness else problems
 
 
 def _preflight(session: Any, url: str, origin: str, timeout: tuple[float, float]) -> list[str]:

@@ -8,7 +8,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 EXIT_REFUSED = 1  # the file is missing, empty, invalid or stale: nothing was uploaded
 AWS = Path(sys.executable).parent / "aws"  # the venv's AWS CLI, whatever PATH cron gives
-FUTURE_SLACK = timedelta(minutes=5)
 
 
 class PublishError(Exception):
@@ -45,13 +44,9 @@ def check_file(path: Path, config: Config, now: datetime) -> int:
         document, age = common.status_age(data, now)
     except common.InvalidStatus as exc:
         raise RefusedFile(f"{path} is not a valid status document: {exc}") from None
-    if age > config.status_max_age_seconds:
-        raise RefusedFile(
-            f"{path} is stale: updated_at {document['updated_at']} is {age:.0f}s old,"
-            f" over STATUS_MAX_AGE_SECONDS={config.status_max_age_seconds}"
-        )
-    if -age > FUTURE_SLACK.total_seconds():
-        raise RefusedFile(f"{path} has updated_at {document['updated_at']} in the future: check the clock")
+    problem = common.freshness_problem(document, age, config)
+    if problem:
+        raise RefusedFile(f"{path} is {problem}")
     return len(data)
 
 

@@ -22,11 +22,14 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from backup_checker import BackupReport
+    from run_state import KumaMemory
     from uptime_kuma_client import KumaReport, Monitor
 
 SCHEMA_VERSION = 1
 TWO_PLACES = Decimal("0.01")
 PUBLIC_WINDOWS = {"24h": "last_24h", "7d": "last_7d", "30d": "last_30d"}
+# Beyond this, updated_at and the backups' ages would be judged by a wrong clock.
+MAX_CLOCK_SKEW_SECONDS = 60.0
 
 
 class StatusWriteError(Exception):
@@ -36,16 +39,24 @@ class StatusWriteError(Exception):
 # --- the rules -------------------------------------------------------------
 
 
-def platform_status(monitors: list[Monitor] | None, critical_ids: tuple[int, ...]) -> str:
-    """operational, degraded, outage or unknown, by the rules of the README."""
-    from uptime_kuma_client import DOWN, PENDING
+def platform_status(monitors: list[Monitor] | None, critical_ids: tuple[int, ...], blind: bool = False) -> str:
+    """operational, degraded, outage or unknown, by the rules of the README.
 
-    if not monitors:
+    A monitor whose state this run does not know (UNKNOWN) is never UP; a critical one makes it unknown.
+    """
+    from uptime_kuma_client import DOWN, PENDING, UNKNOWN, UNTIED
+
+    counted = [m for m in monitors or [] if m.state != UNTIED]  # an UNTIED id's state counts via its twin
+    known = [m for m in counted if m.state != UNKNOWN]
+    if blind or not known:
         return "unknown"
-    states = [m.state for m in monitors]
-    if any(m.state == DOWN and m.id in critical_ids for m in monitors) or all(s == DOWN for s in states):
+    if any(m.state == DOWN and m.id in critical_ids for m in known):
         return "outage"
-    if any(s in (DOWN, PENDING) for s in states):
+    if any(m.state == UNKNOWN and m.id in critical_ids for m in counted):
+        return "unknown"
+    if len(known) == len(counted) and all(m.state == DOWN for m in known):
+        return "outage"
+    if len(known) < len(counted) or any(m.state in (DOWN, PENDING) for m in known):
         return "degraded"
     return "operational"
 
@@ -59,10 +70,17 @@ def mean_percent(values: list[Decimal]) -> float | None:
 
 
 def platform_uptime(monitors: list[Monitor] | None) -> dict[str, float | None]:
-    """Each window's mean over the monitors that have a figure for it."""
+    """Each window's mean over the monitors that have a figure for it.
+
+    A window that lacks the figure of a monitor whose state is unknown is null: its mean could hide an outage.
+    """
+    from uptime_kuma_client import UNKNOWN
+
     monitors = monitors or []
     return {
-        public: mean_percent([m.uptime[window].percent for m in monitors if window in m.uptime])
+        public: None
+        if any(m.state == UNKNOWN and window not in m.uptime for m in monitors)
+        else mean_percent([m.uptime[window].percent for m in monitors if window in m.uptime])
         for window, public in PUBLIC_WINDOWS.items()
     }
 
@@ -78,7 +96,7 @@ def build_document(
     return {
         "schema_version": SCHEMA_VERSION,
         "updated_at": common.iso_z(now),
-        "platform_status": platform_status(monitors, config.critical_monitor_ids),
+        "platform_status": platform_status(monitors, config.critical_monitor_ids, bool(kuma and kuma.blind)),
         "maintenance": any(m.state == MAINTENANCE for m in monitors or []),
         "uptime": platform_uptime(monitors),
         "backups": {
@@ -155,12 +173,19 @@ def _finish(started: tuple[threading.Thread, dict[str, Any]], source: str, deadl
     return box.get("value")
 
 
-def collect(config: Config, now: datetime, deadline: Deadline, session: Any = None, s3_client: Any = None) -> StatusRun:
+def collect(
+    config: Config,
+    now: datetime,
+    deadline: Deadline,
+    session: Any = None,
+    s3_client: Any = None,
+    memory: KumaMemory | None = None,
+) -> StatusRun:
     """Read both sources side by side within the deadline; a failed source becomes `unknown`."""
     import backup_checker
     import uptime_kuma_client
 
-    kuma_started = _start(lambda: uptime_kuma_client.read_kuma(config, session, deadline))
+    kuma_started = _start(lambda: uptime_kuma_client.read_kuma(config, session, deadline, memory))
     backups_started = _start(lambda: backup_checker.check_backups(config, now, s3_client))
     failed: list[str] = []
 
@@ -169,7 +194,9 @@ def collect(config: Config, now: datetime, deadline: Deadline, session: Any = No
         uptime_kuma_client.log_report(kuma)
         if not kuma.monitors:
             log.error("uptime kuma: no selected monitor was found; check MONITOR_IDS")
-    if kuma is None or not kuma.monitors:
+        elif kuma.incomplete:
+            log.error("uptime kuma: the state of some expected monitors is unknown (see the lines above)")
+    if kuma is None or not kuma.monitors or kuma.incomplete:
         failed.append("uptime_kuma")
 
     backups: BackupReport | None = _finish(backups_started, "backups", deadline, config)
@@ -180,10 +207,36 @@ def collect(config: Config, now: datetime, deadline: Deadline, session: Any = No
     return StatusRun(build_document(kuma, backups, config, now), kuma, backups, failed)
 
 
+def clock_problem(run: StatusRun) -> str | None:
+    """Why this machine's clock cannot be trusted to date the file and age the backups, or None."""
+    offsets = {
+        "Uptime Kuma": run.kuma.clock_offset if run.kuma else None,
+        "the backup bucket": run.backups.clock_offset if run.backups else None,
+    }
+    for source, offset in offsets.items():
+        if offset is not None and abs(offset) > MAX_CLOCK_SKEW_SECONDS:
+            side = "ahead of" if offset > 0 else "behind"
+            return (
+                f"clock skew: this machine's clock is {abs(offset):.0f}s {side} the Date header of {source}"
+                f" (limit {MAX_CLOCK_SKEW_SECONDS:.0f}s); nothing is written or published: fix NTP (timedatectl status)"
+            )
+    return None
+
+
 def generate(config: Config, now: datetime, session: Any = None, s3_client: Any = None) -> tuple[int, StatusRun | None]:
     """One full run: read, build, validate, write. Returns the exit code and what was found."""
+    import run_state
+
     deadline = Deadline.after(config.run_deadline_seconds)
-    run = collect(config, now, deadline, session, s3_client)
+    state = run_state.load(config.state_file)
+    run = collect(config, now, deadline, session, s3_client, state.kuma)
+    if run.kuma is not None:
+        state.kuma = run.kuma.memory
+        run_state.save(config.state_file, state)
+    skew = clock_problem(run)
+    if skew:
+        log.error("%s", skew)
+        return common.EXIT_FAILED, run
     try:
         write_atomically(run.document, config.output_file)
     except StatusWriteError as exc:

@@ -1,0 +1,109 @@
+"""Uptime Kuma's published status page: its monitor list, 24-hour ratios and uptime badges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from common import Config, Deadline, DeadlineExceeded, log
+from kuma_metrics import KumaError, KumaUnreachable, get
+
+if TYPE_CHECKING:
+    import requests
+
+
+@dataclass(frozen=True)
+class PageMonitor:
+    id: int
+    name: str
+    type: str
+
+
+def fetch_status_page(session: requests.Session, config: Config, deadline: Deadline) -> list[PageMonitor] | None:
+    """The monitors on the published status page, or None (logged) when it cannot be read."""
+    slug = config.uptime_kuma_status_page
+    url = f"{config.uptime_kuma_url}/api/status-page/{slug}"
+    try:
+        response = get(session, url, config, deadline)
+        if response.status_code == 404:
+            log.warning("status page %r not found or not published: check UPTIME_KUMA_STATUS_PAGE", slug)
+            return None
+        if response.status_code != 200:
+            log.warning("status page %s answered HTTP %s: its figures are skipped", url, response.status_code)
+            return None
+        data = response.json()
+        seen: dict[int, PageMonitor] = {}
+        for group in data.get("publicGroupList") or []:
+            for item in group.get("monitorList") or []:
+                seen[int(item["id"])] = PageMonitor(
+                    int(item["id"]), str(item.get("name", "")), str(item.get("type", ""))
+                )
+        return list(seen.values())
+    except KumaUnreachable as exc:
+        log.warning(
+            "status page %r unreadable (%s): check UPTIME_KUMA_STATUS_PAGE; a 1.23-era server never"
+            " answers an unknown slug",
+            slug,
+            exc,
+        )
+    except KumaError as exc:
+        log.warning("status page %r unreadable: %s", slug, exc)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        log.warning("status page %s answered something that is not its JSON: check UPTIME_KUMA_URL", url)
+    return None
+
+
+def fetch_page_uptimes(session: requests.Session, config: Config, deadline: Deadline) -> dict[int, float]:
+    """24-hour ratios by monitor id from the status page's heartbeat API; {} when unreadable."""
+    slug = config.uptime_kuma_status_page
+    url = f"{config.uptime_kuma_url}/api/status-page/heartbeat/{slug}"
+    try:
+        response = get(session, url, config, deadline)
+        if response.status_code != 200:
+            log.warning("status page heartbeat %s answered HTTP %s", url, response.status_code)
+            return {}
+        out = {}
+        for key, value in (response.json().get("uptimeList") or {}).items():
+            monitor_id, _, hours = str(key).partition("_")
+            if hours == "24" and monitor_id.isdigit() and isinstance(value, int | float) and 0 <= value <= 1:
+                out[int(monitor_id)] = float(value)
+        return out
+    except KumaError as exc:
+        log.warning("status page heartbeat unreadable: %s", exc)
+    except (ValueError, AttributeError):
+        log.warning("status page heartbeat %s answered something that is not its JSON", url)
+    return {}
+
+
+def parse_badge(svg: str) -> Decimal | None:
+    """The percentage in an uptime badge's <title>, or None for an N/A badge."""
+    start = svg.find("<title>")
+    end = svg.find("</title>", start)
+    if start < 0 or end < 0:
+        return None
+    title = svg[start + 7 : end]
+    head, colon, value = title.rpartition(":")
+    if not colon or not head.startswith("Uptime") or not value.strip().endswith("%"):
+        return None
+    try:
+        percent = Decimal(value.strip()[:-1])
+    except ArithmeticError:
+        return None
+    return percent if 0 <= percent <= 100 else None
+
+
+def fetch_badge(
+    session: requests.Session, config: Config, deadline: Deadline, monitor_id: int, hours: int
+) -> Decimal | None:
+    # Hours, not "7d": the 1.23-era server reads "7d" as 7 hours.
+    url = f"{config.uptime_kuma_url}/api/badge/{monitor_id}/uptime/{hours}"
+    try:
+        response = get(session, url, config, deadline)
+    except (KumaError, DeadlineExceeded) as exc:
+        log.warning("badge %s unreadable: %s", url, exc)
+        return None
+    if response.status_code != 200:
+        log.warning("badge %s answered HTTP %s", url, response.status_code)
+        return None
+    return parse_badge(response.text)
