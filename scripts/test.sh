@@ -9,13 +9,13 @@ fast=0
 [[ "${1:-}" == "--fast" ]] && fast=1
 
 bash scripts/setup.sh --dev
-if (( ! fast )) && ! command -v faketime >/dev/null; then
-  # The e2e backup test ages backups by moving moto's clock with libfaketime.
+if ! command -v faketime >/dev/null; then
+  # libfaketime skews the clock in the fast tests (clock skew) and ages moto's backups in the e2e stage.
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-    echo "test: installing Debian's faketime for the end-to-end stage"
+    echo "test: installing Debian's faketime (apt-get) for the clock tests"
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null
   else
-    echo "test: faketime is missing: sudo apt-get install faketime (the e2e backup test needs it)" >&2
+    echo "test: faketime is missing: sudo apt-get install faketime (the clock and backup-age tests need it)" >&2
   fi
 fi
 py="$root/.venv/bin/python"
