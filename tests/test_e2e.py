@@ -166,6 +166,25 @@ def test_s3_down_fails_the_upload_loudly_and_recovers_with_no_step_on_our_side(s
     assert doc["platform_status"] == "operational"
 
 
+def test_a_restarted_uptime_kuma_is_never_green_in_its_first_seconds(stack, run):
+    """Monitors come back one by one after a start: a run in that window must not call the platform up."""
+    result, before = run(MONITOR_IDS="")  # every monitor; the state file now remembers them
+    assert result.returncode == 0, result.stdout
+    assert before["platform_status"] == "degraded"  # Legacy service is down by design
+
+    stack.restart_kuma()  # returns as soon as Uptime Kuma listens
+    result, doc = run(MONITOR_IDS="")
+
+    assert doc["platform_status"] != "operational", result.stdout
+    assert doc["uptime"]["last_24h"] != 100.0
+    assert result.returncode in (0, 3)
+    if "not checked since the restart" in result.stdout:  # the run fell inside the warm-up, as intended
+        assert result.returncode == 3
+    stack.wait_for_first_beats()
+    result, doc = run(MONITOR_IDS="")
+    assert (result.returncode, doc["platform_status"]) == (0, "degraded"), result.stdout
+
+
 def test_uptime_kuma_stopped_publishes_unknown_and_the_heartbeat_says_down(stack, run, heartbeat):
     _, before = run()
     assert before["platform_status"] == "operational"

@@ -92,6 +92,20 @@ def test_a_restart_with_every_remembered_monitor_up_is_still_not_operational(bas
     assert doc(base_env)["uptime"]["last_24h"] is None  # never the 100.0 of the two monitors checked so far
 
 
+def test_after_a_restart_a_paused_monitor_on_the_page_is_not_waited_for(base_env, kuma):
+    """6 is paused and on the page: no earlier run saw it, so the restart cannot be why it is missing."""
+    kuma.routes["/api/status-page/elytra"] = capture("2.5.3-incident", "status-page_elytra.txt")
+    env = {**base_env, "UPTIME_KUMA_STATUS_PAGE": "elytra"}
+    kuma.routes["/metrics"] = restart_metrics(15, started_ago=3600)
+    run_script("status.py", env=env)
+    kuma.routes["/metrics"] = restart_metrics(15, started_ago=9)
+
+    result = run_script("status.py", env=env)
+
+    assert (result.returncode, doc(env)["platform_status"]) == (0, "degraded")
+    assert "monitors 6 missing from /metrics: paused or deleted; left out" in result.stderr
+
+
 @pytest.mark.parametrize(
     ("monitor_ids", "status", "code"),
     [("", "unknown", 3), ("1,2", "operational", 0), ("1,2,3", "unknown", 3)],

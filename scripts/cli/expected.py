@@ -57,10 +57,20 @@ def expectation(
     return Expectation(frozenset(ids), tuple(sources), required)
 
 
-def missing_reasons(expected: Expectation, present: set[int], warming_up: bool) -> dict[int, str]:
-    """Each expected id absent from /metrics, with why: not checked yet while warming up, else gone."""
-    reason = NOT_CHECKED if warming_up else GONE
-    return {monitor_id: reason for monitor_id in sorted(expected.ids - present)}
+def missing_reasons(
+    expected: Expectation, present: set[int], warming_up: bool, seen_before: set[int]
+) -> dict[int, str]:
+    """Each expected id absent from /metrics, with why: not checked yet, or gone.
+
+    While warming up, "not checked yet" is given to what should be there: an id seen before the
+    restart, a required one, or any id when there is no history. A page id that no earlier run
+    saw was already absent before the restart: paused.
+    """
+    out = {}
+    for monitor_id in sorted(expected.ids - present):
+        due = monitor_id in seen_before or monitor_id in expected.required or not seen_before
+        out[monitor_id] = NOT_CHECKED if warming_up and due else GONE
+    return out
 
 
 def counts_as_unknown(monitor_id: int, reason: str, expected: Expectation) -> bool:

@@ -164,7 +164,7 @@ def judge_presence(
     expect = expected.expectation(config.monitor_ids, config.critical_monitor_ids, set(memory.seen), page_ids)
     warm_up = expected.warmup_seconds(max(len(expect.ids), len(present)))
     warming = report.server_age is not None and report.server_age < warm_up
-    missing = expected.missing_reasons(expect, present, warming)
+    missing = expected.missing_reasons(expect, present, warming, set(memory.seen))
     report.expectation, report.missing = expect, missing
     report.blind = warming and not memory.seen and not (config.monitor_ids and not missing)
     if parsed.process_start is not None and memory.process_start not in (None, parsed.process_start):

@@ -264,6 +264,11 @@ class Stack:
         self._spawn("kuma", ["node", "server/server.js"], env, cwd=Path(package))
         wait_for(lambda: "Listening on" in self.log_text("kuma")[before:], 120, "Uptime Kuma")
 
+    def restart_kuma(self) -> None:
+        """Stop Uptime Kuma and start it again on the same data and port; back once it listens."""
+        self.stop("kuma")
+        self.start_kuma()
+
     def seed_kuma(self) -> None:
         """Admin, monitors, a paused one, an API key and a published status page, over Socket.IO."""
         import socketio
@@ -375,6 +380,7 @@ class Stack:
             "BACKUP_MAX_AGE_HOURS": "25",
             "OUTPUT_FILE": str(self.workdir / "status.json"),
             "LOG_FILE": str(self.workdir / "status.log"),
+            "STATE_FILE": str(self.workdir / "state.json"),
             "HTTP_TIMEOUT_SECONDS": "5",
             "RUN_DEADLINE_SECONDS": "30",
         }
