@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import backup_checker as b
-import common
+import s3 as s3_factory
+import settings
 from conftest import SECRET_KEY, free_port, run_script
 
 
-def cfg(moto_url: str, bucket: str, **extra: str) -> common.Config:
+def cfg(moto_url: str, bucket: str, **extra: str) -> settings.Config:
     values = {
         "SPACES_ENDPOINT": moto_url,
         "SPACES_ACCESS_KEY": "test-access-key-AKIAELYTRA",
@@ -21,7 +22,7 @@ def cfg(moto_url: str, bucket: str, **extra: str) -> common.Config:
         "HTTP_TIMEOUT_SECONDS": "2",
         **extra,
     }
-    return common.parse_config(values)
+    return settings.parse_config(values)
 
 
 def later(hours: float) -> datetime:
@@ -125,7 +126,7 @@ def test_missing_bucket_is_unknown_with_a_reason(moto):
 
 
 def test_bad_credentials_are_unknown_and_say_so(moto_auth):
-    good = common.parse_config(
+    good = settings.parse_config(
         {
             "SPACES_ENDPOINT": moto_auth.url,
             "SPACES_ACCESS_KEY": moto_auth.access,
@@ -137,7 +138,7 @@ def test_bad_credentials_are_unknown_and_say_so(moto_auth):
     assert b.check_backups(good, later(0)).status == "failed"  # reachable and allowed, just empty
 
     for access, secret in [("AKIANOSUCHKEY", "whatever-secret"), (moto_auth.access, "wrong-secret-value")]:
-        bad = common.parse_config(
+        bad = settings.parse_config(
             {
                 "SPACES_ENDPOINT": moto_auth.url,
                 "SPACES_ACCESS_KEY": access,
@@ -178,7 +179,7 @@ def test_cli_prints_each_set_with_newest_object_age_and_status(moto, s3, bucket)
 
 def test_listing_sends_no_checksum_headers(moto, s3, bucket):
     """Spaces rejects the checksum headers boto3 sends by default since 1.36."""
-    client = common.make_s3_client(cfg(moto.url, bucket))
+    client = s3_factory.make_s3_client(cfg(moto.url, bucket))
     assert client.meta.config.request_checksum_calculation == "when_required"
     assert client.meta.config.response_checksum_validation == "when_required"
 
@@ -187,4 +188,4 @@ def test_listing_sends_no_checksum_headers(moto, s3, bucket):
 def test_the_fast_timestamp_parser_agrees_with_botocores(value):
     from botocore.utils import parse_timestamp
 
-    assert common._parse_timestamp(value) == parse_timestamp(value)
+    assert s3_factory._parse_timestamp(value) == parse_timestamp(value)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from common import ConfigError, parse_config
 from conftest import run_script, write_env
+from settings import ConfigError, parse_config
 
 BAD_VALUES = [
     ("MONITOR_IDS", "1,two,3"),
@@ -60,7 +60,7 @@ def test_near_miss_variable_is_warned_about_and_the_run_goes_on(base_env, kuma, 
 
 def test_environment_overrides_the_file_and_env_file_picks_the_file(tmp_path):
     env_file = write_env(tmp_path / "a.env", {"UPTIME_KUMA_URL": "http://from-file:1", "MONITOR_IDS": "1"})
-    from common import load_config
+    from settings import load_config
 
     config = load_config(env_file, environ={"MONITOR_IDS": "5,6"})
 
@@ -95,7 +95,7 @@ def test_required_groups_are_enforced_per_script():
 
 
 def test_every_known_variable_is_documented_in_env_example():
-    from common import KNOWN_VARIABLES
+    from settings import KNOWN_VARIABLES
 
     example = (Path(__file__).resolve().parents[1] / "config" / ".env.example").read_text()
     for name in KNOWN_VARIABLES:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-import common
 import status
+import status_doc
 from conftest import free_port, run_script
 from kuma_replay import API_KEY, Reply
 
@@ -29,7 +29,7 @@ def test_a_healthy_run_writes_a_valid_file_and_exits_0(base_env, kuma, s3, bucke
 
     assert result.returncode == 0, result.stderr
     doc = read_json(base_env["OUTPUT_FILE"])
-    common.status_validator()(doc)
+    status_doc.status_validator()(doc)
     assert doc == json.loads(result.stdout)
     assert doc["platform_status"] == "operational"
     assert doc["maintenance"] is True

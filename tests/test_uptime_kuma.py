@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-import common
+import settings
 import uptime_kuma_client as k
 from conftest import free_port, run_script
 from kuma_replay import API_KEY, ReplayServer, Reply, capture, metrics_without_ratios
 
 
-def config(server: ReplayServer, **extra: str) -> common.Config:
+def config(server: ReplayServer, **extra: str) -> settings.Config:
     values = {"UPTIME_KUMA_URL": server.url, "UPTIME_KUMA_API_KEY": API_KEY, "HTTP_TIMEOUT_SECONDS": "2", **extra}
-    return common.parse_config(values)
+    return settings.parse_config(values)
 
 
 def by_id(report: k.KumaReport) -> dict[int | None, k.Monitor]:
@@ -147,7 +147,7 @@ def test_an_unknown_slug_that_never_answers_is_bounded_by_the_timeout(kuma):
 
 def test_401_says_the_key_was_rejected_and_is_not_retried(kuma):
     kuma.serve_version("2.5.3")
-    cfg = common.parse_config({"UPTIME_KUMA_URL": kuma.url, "UPTIME_KUMA_API_KEY": "uk9_wrong-secret-value"})
+    cfg = settings.parse_config({"UPTIME_KUMA_URL": kuma.url, "UPTIME_KUMA_API_KEY": "uk9_wrong-secret-value"})
     with pytest.raises(k.KumaAuthError) as err:
         k.read_kuma(cfg)
     assert str(err.value).startswith(f"API key rejected by {kuma.url}/metrics")
@@ -192,10 +192,10 @@ def test_a_body_cut_short_of_its_content_length_is_truncated(kuma):
 
 
 def test_connection_refused_and_dns_failure_are_unreachable():
-    refused = common.parse_config({"UPTIME_KUMA_URL": f"http://127.0.0.1:{free_port()}", "UPTIME_KUMA_API_KEY": "x"})
+    refused = settings.parse_config({"UPTIME_KUMA_URL": f"http://127.0.0.1:{free_port()}", "UPTIME_KUMA_API_KEY": "x"})
     with pytest.raises(k.KumaUnreachable, match="refused"):
         k.read_kuma(refused)
-    nowhere = common.parse_config({"UPTIME_KUMA_URL": "http://kuma.invalid", "UPTIME_KUMA_API_KEY": "x"})
+    nowhere = settings.parse_config({"UPTIME_KUMA_URL": "http://kuma.invalid", "UPTIME_KUMA_API_KEY": "x"})
     with pytest.raises(k.KumaUnreachable, match="DNS"):
         k.read_kuma(nowhere)
 
@@ -243,7 +243,7 @@ def tls_server(tmp_path: Path):
 
 
 def test_tls_verification_stays_on(tls_server):
-    cfg = common.parse_config({"UPTIME_KUMA_URL": tls_server, "UPTIME_KUMA_API_KEY": "x"})
+    cfg = settings.parse_config({"UPTIME_KUMA_URL": tls_server, "UPTIME_KUMA_API_KEY": "x"})
     with pytest.raises(k.KumaUnreachable, match="TLS error"):
         k.read_kuma(cfg)
 

@@ -10,7 +10,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import common
-from common import Config, log
+import s3
+import settings
+import timing
+from logs import log
+from settings import Config
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -122,8 +126,8 @@ def source_error(exc: Exception, config: Config, bucket: str) -> BackupSourceErr
 
 def server_clock_offset(response: dict[str, Any]) -> float | None:
     """Seconds this machine's clock is ahead of the Date header of an S3 answer (or error)."""
-    date = common.parse_http_date(response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date"))
-    return (common.utc_now() - date).total_seconds() if date else None
+    date = timing.parse_http_date(response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date"))
+    return (timing.utc_now() - date).total_seconds() if date else None
 
 
 def newest_backup(
@@ -181,7 +185,7 @@ def check_backups(config: Config, now: datetime, client: Any = None) -> BackupRe
     """Check every backup set; a set that cannot be checked is `unknown` with its reason."""
     sets: list[BackupSet] = []
     try:
-        client = client or common.make_s3_client(config)
+        client = client or s3.make_s3_client(config)
     except Exception as exc:  # noqa: BLE001 - any client set-up failure makes every set unknown
         reason = str(source_error(exc, config, config.backup_bucket))
         return BackupReport([BackupSet(p, "unknown", reason=reason) for p in config.backup_prefixes])
@@ -211,7 +215,7 @@ def log_report(report: BackupReport, config: Config) -> None:
                 label,
                 s.status,
                 s.newest.key,
-                common.iso_z(s.newest.last_modified),
+                timing.iso_z(s.newest.last_modified),
                 s.age_hours,
                 s.listed_prefixes,
             )
@@ -223,7 +227,7 @@ def report_json(report: BackupReport) -> dict[str, Any]:
             "prefix": s.prefix,
             "status": s.status,
             "newest_key": s.newest.key if s.newest else None,
-            "newest_time": common.iso_z(s.newest.last_modified) if s.newest else None,
+            "newest_time": timing.iso_z(s.newest.last_modified) if s.newest else None,
             "newest_size": s.newest.size if s.newest else None,
             "age_hours": round(s.age_hours, 2) if s.age_hours is not None else None,
             "empty_objects_skipped": [e.key for e in s.empty_objects],
@@ -233,7 +237,7 @@ def report_json(report: BackupReport) -> dict[str, Any]:
     last = report.last_backup_time
     return {
         "status": report.status,
-        "last_backup_time": common.iso_z(last) if last else None,
+        "last_backup_time": timing.iso_z(last) if last else None,
         "sets": [one(s) for s in report.sets],
     }
 
@@ -246,7 +250,7 @@ def print_table(report: BackupReport) -> None:
                 s.prefix or "(whole bucket)",
                 s.status,
                 s.newest.key if s.newest else "-",
-                common.iso_z(s.newest.last_modified) if s.newest else "-",
+                timing.iso_z(s.newest.last_modified) if s.newest else "-",
                 f"{s.age_hours:.1f} h" if s.age_hours is not None else "-",
                 s.reason or (f"{len(s.empty_objects)} empty skipped" if s.empty_objects else ""),
             )
@@ -255,11 +259,11 @@ def print_table(report: BackupReport) -> None:
     print(f"overall: {report.status}")
 
 
-def main(argv: list[str] | None = None, now: Callable[[], datetime] = common.utc_now) -> int:
+def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc_now) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     common.add_common_args(parser)
     args = parser.parse_args(argv)
-    config = common.start("backup_checker", args, common.NEEDS_BACKUPS)
+    config = common.start("backup_checker", args, settings.NEEDS_BACKUPS)
     if config is None:
         return common.EXIT_CONFIG
     report = check_backups(config, now())

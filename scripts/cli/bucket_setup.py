@@ -8,7 +8,10 @@ import sys
 from typing import Any
 
 import common
-from common import Config, log
+import s3
+import settings
+from logs import log
+from settings import Config
 
 
 def cors_rules(config: Config) -> list[dict[str, Any]]:
@@ -59,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     common.add_common_args(parser)
     parser.add_argument("--show", action="store_true", help="only show the CORS in place; change nothing")
     args = parser.parse_args(argv)
-    config = common.start("bucket_setup", args, common.NEEDS_PUBLISH)
+    config = common.start("bucket_setup", args, settings.NEEDS_PUBLISH)
     if config is None:
         return common.EXIT_CONFIG
     if not args.show and not config.cors_allowed_origins:
@@ -69,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from backup_checker import source_error
 
-    client = common.make_s3_client(config)
+    client = s3.make_s3_client(config)
     try:
         if not args.show:
             changed = apply_cors(config, client)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-import common
-from common import Config, log
+import http_session
+from logs import log
+from settings import Config
 
 
 def mask_url(url: str) -> str:
@@ -20,11 +21,11 @@ def ping(config: Config, ok: bool, reason: str, duration_ms: int, session: Any =
     """Report up (with the duration) or down (with the reason); a failed ping is logged, never raised."""
     if not config.heartbeat_url:
         return False
-    session = session or common.make_session(retries=1)
+    session = session or http_session.make_session(retries=1)
     url = config.heartbeat_url
     masked = mask_url(url)
     message = "OK" if ok else reason[:200]
-    timeout = common.request_timeout(config.http_timeout_seconds)
+    timeout = http_session.request_timeout(config.http_timeout_seconds)
     try:
         if "/api/push/" in urlsplit(url).path:
             params = {"status": "up" if ok else "down", "msg": message, "ping": str(duration_ms)}

@@ -8,7 +8,10 @@ import sys
 import time
 
 import common
-from common import log
+import s3
+import settings
+import timing
+from logs import log
 
 REASONS = {
     common.EXIT_OK: "",
@@ -18,22 +21,22 @@ REASONS = {
 }
 
 
-def run(config: common.Config) -> tuple[int, str]:
+def run(config: settings.Config) -> tuple[int, str]:
     """status.py's run, then the upload. An unknown status is still published: never an old green."""
     import publish
     import status
 
     started = time.monotonic()
     try:
-        s3_client = common.make_s3_client(config)  # one client for the backup listing and the upload's HEAD
+        s3_client = s3.make_s3_client(config)  # one client for the backup listing and the upload's HEAD
     except Exception:  # noqa: BLE001 - each step then makes its own and reports its failure
         s3_client = None
-    code, _ = status.generate(config, common.utc_now(), s3_client=s3_client)
+    code, _ = status.generate(config, timing.utc_now(), s3_client=s3_client)
     log.info("step status: %.2fs, exit %d", time.monotonic() - started, code)
     if code == common.EXIT_FAILED:
         return code, REASONS[code]
     started = time.monotonic()
-    upload_code = publish.publish(config, common.utc_now(), s3_client)
+    upload_code = publish.publish(config, timing.utc_now(), s3_client)
     log.info("step upload: %.2fs, exit %d", time.monotonic() - started, upload_code)
     if upload_code == publish.EXIT_REFUSED:
         return common.EXIT_FAILED, "status.json refused for upload"
@@ -52,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--event", choices=("locked", "timeout"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     config = common.start(
-        "generate_and_upload", args, common.NEEDS_KUMA + common.NEEDS_BACKUPS + common.NEEDS_PUBLISH, sys.stdout
+        "generate_and_upload", args, settings.NEEDS_KUMA + settings.NEEDS_BACKUPS + settings.NEEDS_PUBLISH, sys.stdout
     )
     if args.event == "locked":
         log.warning("another run holds the lock: this one exits without doing anything")

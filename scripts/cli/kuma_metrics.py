@@ -7,8 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import common
-from common import Config, Deadline
+import timing
+from settings import Config
+from timing import Deadline
 
 if TYPE_CHECKING:
     import requests
@@ -148,7 +149,7 @@ def fetch_metrics(session: requests.Session, config: Config, deadline: Deadline)
             f"truncated or foreign /metrics from {url}: cut off (it does not end with the {LAST_FAMILY}"
             " sample every Uptime Kuma writes last); a proxy or a broken connection; nothing of it is used"
         )
-    return MetricsAnswer(body, common.parse_http_date(response.headers.get("Date")), common.utc_now())
+    return MetricsAnswer(body, timing.parse_http_date(response.headers.get("Date")), timing.utc_now())
 
 
 def is_whole(body: str) -> bool:

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from common import Config, Deadline, DeadlineExceeded, log
 from kuma_metrics import KumaError, KumaUnreachable, get
+from logs import log
+from settings import Config
+from timing import Deadline, DeadlineExceeded
 
 if TYPE_CHECKING:
     import requests

@@ -9,7 +9,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import common
-from common import Config
+import http_session
+import settings
+import status_doc
+import timing
+from settings import Config
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -21,9 +25,9 @@ def check(config: Config, now: datetime, origins: tuple[str, ...], session: Any 
     """Every problem found with the public file; an empty list means all is well."""
     import requests
 
-    session = session or common.make_session(retries=1)
+    session = session or http_session.make_session(retries=1)
     url = config.status_public_url
-    timeout = common.request_timeout(config.http_timeout_seconds)
+    timeout = http_session.request_timeout(config.http_timeout_seconds)
     problems: list[str] = []
     for origin in origins or ("",):
         headers = {"Origin": origin} if origin else {}
@@ -41,14 +45,14 @@ def check(config: Config, now: datetime, origins: tuple[str, ...], session: Any 
     kind = response.headers.get("Content-Type", "")
     if kind.split(";")[0].strip() != "application/json":
         problems.append(f"Content-Type is {kind!r}, expected application/json")
-    expected_cache = common.cache_control(config)
+    expected_cache = status_doc.cache_control(config)
     if response.headers.get("Cache-Control") != expected_cache:
         problems.append(f"Cache-Control is {response.headers.get('Cache-Control')!r}, expected {expected_cache!r}")
     try:
-        document, age = common.status_age(response.content, now)
-    except common.InvalidStatus as exc:
+        document, age = status_doc.status_age(response.content, now)
+    except status_doc.InvalidStatus as exc:
         return [*problems, f"body is not a valid status document: {exc}"]
-    freshness = common.freshness_problem(document, age, config)
+    freshness = status_doc.freshness_problem(document, age, config)
     return [*problems, freshness] if freshness else problems
 
 
@@ -68,12 +72,12 @@ def _preflight(session: Any, url: str, origin: str, timeout: tuple[float, float]
     return []
 
 
-def main(argv: list[str] | None = None, now: Callable[[], datetime] = common.utc_now) -> int:
+def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc_now) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     common.add_common_args(parser)
     parser.add_argument("--origin", action="append", help="origin to test (default: CORS_ALLOWED_ORIGINS)")
     args = parser.parse_args(argv)
-    config = common.start("public_check", args, common.NEEDS_PUBLIC_CHECK, stream=sys.stderr)
+    config = common.start("public_check", args, settings.NEEDS_PUBLIC_CHECK, stream=sys.stderr)
     if config is None:
         print("CRITICAL: bad config (see the line above)")
         return EXIT_CRITICAL

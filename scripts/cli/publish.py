@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import common
-from common import Config, log
+import s3
+import settings
+import status_doc
+import timing
+from logs import log
+from settings import Config
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -41,10 +46,10 @@ def check_file(path: Path, config: Config, now: datetime) -> int:
     if not data.strip():
         raise RefusedFile(f"{path} is empty")
     try:
-        document, age = common.status_age(data, now)
-    except common.InvalidStatus as exc:
+        document, age = status_doc.status_age(data, now)
+    except status_doc.InvalidStatus as exc:
         raise RefusedFile(f"{path} is not a valid status document: {exc}") from None
-    problem = common.freshness_problem(document, age, config)
+    problem = status_doc.freshness_problem(document, age, config)
     if problem:
         raise RefusedFile(f"{path} is {problem}")
     return len(data)
@@ -88,7 +93,7 @@ def upload_command(path: Path, config: Config) -> list[str]:
         "--content-type",
         "application/json",
         "--cache-control",
-        common.cache_control(config),
+        status_doc.cache_control(config),
         "--only-show-errors",
         "--no-progress",
         "--cli-connect-timeout",
@@ -143,7 +148,7 @@ def verify(config: Config, size: int, client: Any = None) -> None:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        client = client or common.make_s3_client(config)
+        client = client or s3.make_s3_client(config)
         head = client.head_object(Bucket=config.status_bucket, Key=config.status_bucket_key)
     except (BotoCoreError, ClientError) as exc:
         raise PublishError(f"cannot HEAD the uploaded object: {type(exc).__name__}") from None
@@ -152,7 +157,7 @@ def verify(config: Config, size: int, client: Any = None) -> None:
         "Cache-Control": head.get("CacheControl"),
         "size": head.get("ContentLength"),
     }
-    wanted = {"Content-Type": "application/json", "Cache-Control": common.cache_control(config), "size": size}
+    wanted = {"Content-Type": "application/json", "Cache-Control": status_doc.cache_control(config), "size": size}
     wrong = [f"{k} is {found[k]!r}, expected {v!r}" for k, v in wanted.items() if found[k] != v]
     if wrong:
         raise PublishError("uploaded object does not match: " + "; ".join(wrong))
@@ -176,7 +181,7 @@ def publish(config: Config, now: datetime, client: Any = None) -> int:
     return common.EXIT_OK
 
 
-def main(argv: list[str] | None = None, now: Callable[[], datetime] = common.utc_now) -> int:
+def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc_now) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__,
         epilog="exit codes: 0 uploaded and verified; 1 file refused (nothing sent); 2 bad config;"
@@ -184,7 +189,7 @@ def main(argv: list[str] | None = None, now: Callable[[], datetime] = common.utc
     )
     common.add_common_args(parser, with_json=False)
     args = parser.parse_args(argv)
-    config = common.start("upload", args, common.NEEDS_PUBLISH)
+    config = common.start("upload", args, settings.NEEDS_PUBLISH)
     if config is None:
         return common.EXIT_CONFIG
     return publish(config, now())

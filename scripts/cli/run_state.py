@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import log
+from logs import log
 
 STATE_VERSION = 1
 # A bound on the file: more monitors than any page shows; the least recently seen go first.

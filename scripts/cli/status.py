@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import common
-from common import Config, Deadline, log
+import settings
+import status_doc
+import timing
+from logs import log
+from settings import Config
+from timing import Deadline
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -95,13 +100,13 @@ def build_document(
     last_time = backups.last_backup_time if backups else None
     return {
         "schema_version": SCHEMA_VERSION,
-        "updated_at": common.iso_z(now),
+        "updated_at": timing.iso_z(now),
         "platform_status": platform_status(monitors, config.critical_monitor_ids, bool(kuma and kuma.blind)),
         "maintenance": any(m.state == MAINTENANCE for m in monitors or []),
         "uptime": platform_uptime(monitors),
         "backups": {
             "last_backup_status": backups.status if backups else "unknown",
-            "last_backup_time": common.iso_z(last_time) if last_time else None,
+            "last_backup_time": timing.iso_z(last_time) if last_time else None,
         },
     }
 
@@ -114,7 +119,7 @@ def write_atomically(document: dict[str, Any], path: Path) -> None:
     import fastjsonschema
 
     try:
-        common.status_validator()(document)
+        status_doc.status_validator()(document)
     except fastjsonschema.JsonSchemaException as exc:
         raise StatusWriteError(f"status document fails its schema: {exc.message}") from None
     data = (json.dumps(document, indent=2) + "\n").encode()
@@ -255,7 +260,7 @@ def generate(config: Config, now: datetime, session: Any = None, s3_client: Any 
     return common.EXIT_OK, run
 
 
-def main(argv: list[str] | None = None, now: Callable[[], datetime] = common.utc_now) -> int:
+def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc_now) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__,
         epilog="exit codes: 0 written, every source answered; 3 written, a source failed;"
@@ -263,7 +268,7 @@ def main(argv: list[str] | None = None, now: Callable[[], datetime] = common.utc
     )
     common.add_common_args(parser)
     args = parser.parse_args(argv)
-    config = common.start("status", args, common.NEEDS_KUMA + common.NEEDS_BACKUPS)
+    config = common.start("status", args, settings.NEEDS_KUMA + settings.NEEDS_BACKUPS)
     if config is None:
         return common.EXIT_CONFIG
     code, run = generate(config, now())

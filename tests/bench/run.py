@@ -244,8 +244,8 @@ import json, sys, time
 sys.path.insert(0, {cli!r})
 import common, uptime_kuma_client
 settings = {{"UPTIME_KUMA_URL": {url!r}, "UPTIME_KUMA_API_KEY": {key!r}, "UPTIME_KUMA_STATUS_PAGE": {slug!r}}}
-config = common.parse_config(settings)
-common.setup_logging("bench", config, open("/dev/null", "w"))
+config = settings.parse_config(settings)
+logs.setup_logging("bench", config, open("/dev/null", "w"))
 times = []
 for _ in range({n} + 1):
     t = time.perf_counter(); report = uptime_kuma_client.read_kuma(config); times.append(time.perf_counter() - t)

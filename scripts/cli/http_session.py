@@ -1,0 +1,42 @@
+"""The HTTP session every request goes through: bounded retries with backoff, never on a 4xx."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import requests
+
+MAX_CONNECT_SECONDS = 5.0
+
+
+def request_timeout(seconds: float) -> tuple[float, float]:
+    """(connect, read) for one request: a host that does not accept within 5 s will not."""
+    return (min(seconds, MAX_CONNECT_SECONDS), seconds)
+
+
+def make_session(retries: int = 2) -> requests.Session:
+    """A requests session that retries connection errors and 5xx with backoff, never a 4xx."""
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=0,
+        status=retries,
+        other=0,
+        backoff_factor=0.3,
+        backoff_max=2.0,
+        status_forcelist=(500, 502, 503, 504),
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        raise_on_status=False,
+        respect_retry_after_header=False,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = "elytra-status/1"
+    return session

@@ -1,0 +1,68 @@
+"""Logging: one line per event, UTC, to stderr (or stdout) and LOG_FILE, with every secret masked."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from settings import Config
+
+log = logging.getLogger("elytra")
+
+
+class _UTCFormatter(logging.Formatter):
+    converter = time.gmtime
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", self.converter(record.created))
+
+    def format(self, record: logging.LogRecord) -> str:
+        # One event, one line: a newline inside a message would split it for grep.
+        return super().format(record).replace("\r", " ").replace("\n", " | ")
+
+
+class _Prepare(logging.Filter):
+    """Names the script on each record, and is the last line of defence: no secret reaches a line."""
+
+    def __init__(self, script: str, secrets: tuple[str, ...]) -> None:
+        super().__init__()
+        self.script = script
+        # Short values would mask ordinary words; real keys are 20 characters or more.
+        self.secrets = tuple(s for s in secrets if len(s) >= 8)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        for secret in self.secrets:
+            message = message.replace(secret, "***")
+        record.msg, record.args, record.script = message, None, self.script
+        return True
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(script)s: %(message)s"
+
+
+def setup_logging(script: str, config: Config | None = None, stream: Any = None) -> logging.Logger:
+    """Log one line per event, UTC, to stderr (or stream) and LOG_FILE when set."""
+    log.handlers.clear()
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    formatter = _UTCFormatter(LOG_FORMAT)
+    prepare = _Prepare(script, config.secrets if config else ())
+    handlers: list[logging.Handler] = [logging.StreamHandler(stream or sys.stderr)]
+    problem = None
+    if config and config.log_file:
+        try:
+            config.log_file.parent.mkdir(parents=True, exist_ok=True)
+            handlers.append(logging.FileHandler(config.log_file, encoding="utf-8"))
+        except OSError as exc:
+            problem = f"cannot open LOG_FILE {config.log_file}: {exc.strerror}; logging to the console only"
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        handler.addFilter(prepare)
+        log.addHandler(handler)
+    if problem:
+        log.error("%s", problem)
+    return log
