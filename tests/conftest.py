@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -64,6 +65,40 @@ class MotoServer:
             self.proc.kill()
             self.proc.wait(10)
         self._log.close()
+
+
+@pytest.fixture(autouse=True)
+def never_the_operators_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process code that falls back on config/.env gets a poisoned file instead, and its tests fail."""
+    import settings
+
+    poisoned = tmp_path_factory.mktemp("poison") / ".env"
+    poisoned.write_text("CRITICAL_MONITOR_IDS=424242\nMONITOR_IDS=424242\nUPTIME_KUMA_URL=http://poisoned.invalid\n")
+    poisoned.chmod(0o600)
+    monkeypatch.setattr(settings, "DEFAULT_ENV_FILE", poisoned)
+
+
+@pytest.fixture
+def mounted_disk(tmp_path: Path):
+    """A real small disk: a tmpfs mounted read-only, or one filled to the last byte. Needs root, as CI has."""
+    mounts: list[Path] = []
+
+    def make(kind: str) -> Path:
+        folder = tmp_path / f"disk-{kind}"
+        folder.mkdir()
+        options = "ro,size=64k" if kind == "read-only" else "size=64k"
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True)
+        if done.returncode != 0:
+            pytest.fail(f"cannot mount a tmpfs (root needed, as in CI): {done.stderr.decode().strip()}")
+        mounts.append(folder)
+        if kind == "full":
+            with open(folder / "filler", "wb") as filler, contextlib.suppress(OSError):
+                filler.write(b"\0" * 1024 * 1024)
+        return folder
+
+    yield make
+    for folder in mounts:
+        subprocess.run(["umount", str(folder)], check=False)
 
 
 @pytest.fixture(scope="session")
@@ -129,6 +164,7 @@ def base_env(kuma: ReplayServer, moto: MotoServer, bucket: str, tmp_path: Path) 
 
 def write_env(path: Path, values: dict[str, str]) -> Path:
     path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    path.chmod(0o600)  # as setup.sh writes config/.env: others may not read the keys
     return path
 
 
@@ -160,8 +196,13 @@ def cron_run(script: str, env_file: Path, cwd: Path, *args: str, extra: dict | N
 def run_script(
     script: str, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60
 ):
-    """Run a scripts/cli script the way an operator does: its own process, a clean environment."""
+    """Run a scripts/cli script the way an operator does: its own process, a clean environment.
+
+    Never the operator's config/.env: without an --env-file, the settings come from env alone.
+    """
     clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")}
+    if "--env-file" not in args and "--help" not in args:
+        args = ("--env-file", os.devnull, *args)
     return subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "cli" / script), *args],
         env={**clean, **(env or {})},

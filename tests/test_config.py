@@ -28,6 +28,17 @@ BAD_VALUES = [
     ("RUN_DEADLINE_SECONDS", "nan"),
     ("UPTIME_KUMA_STATUS_PAGE", "../admin"),
     ("SPACES_SECRET_KEY", " "),
+    # Each of these used to be accepted, then broke every run or turned a check off.
+    ("MONITOR_IDS", "²"),
+    ("SPACES_ENDPOINT", "not a host!"),
+    ("SPACES_ENDPOINT", "https://nyc3.digitaloceanspaces.com:99999"),
+    ("UPTIME_KUMA_URL", "http://kuma host/"),
+    ("SPACES_REGION", "🌍"),
+    ("STATUS_MAX_AGE_SECONDS", "0.5"),
+    ("STATUS_MAX_AGE_SECONDS", "1e15"),
+    ("BACKUP_MAX_AGE_HOURS", "1e308"),
+    ("CACHE_MAX_AGE_SECONDS", "31536000"),
+    ("UPTIME_KUMA_API_KEY", "uk1_has a space"),
 ]
 
 
@@ -100,3 +111,45 @@ def test_every_known_variable_is_documented_in_env_example():
     example = (Path(__file__).resolve().parents[1] / "config" / ".env.example").read_text()
     for name in KNOWN_VARIABLES:
         assert f"\n{name}=" in example or example.startswith(f"{name}="), name
+
+
+def test_a_huge_secret_stops_at_start_naming_it(base_env, kuma, tmp_path):
+    """200 KB pasted into the file: refused at start, not an 'Argument list too long' at upload time."""
+    env_file = write_env(tmp_path / "big.env", {**base_env, "SPACES_SECRET_KEY": "k" * 200_000})
+    result = run_script("status.py", "--env-file", str(env_file))
+    assert result.returncode == 2
+    assert "SPACES_SECRET_KEY: is 200000 characters long" in result.stderr
+    assert kuma.requests == []
+
+
+def test_a_missing_config_env_is_named_as_the_missing_file(tmp_path, monkeypatch, capsys):
+    import settings
+    import status
+
+    missing = tmp_path / "config" / ".env"
+    monkeypatch.setattr(settings, "DEFAULT_ENV_FILE", missing)
+    assert status.main([]) == 2
+    line = capsys.readouterr().err.strip()
+    assert f"config error: {missing}: does not exist: copy config/.env.example there" in line
+    assert "SPACES_ENDPOINT" not in line
+
+
+def test_a_settings_file_others_may_write_is_refused_and_one_they_may_read_is_warned_about(base_env, kuma, tmp_path):
+    kuma.serve_version("2.5.3")
+    env_file = write_env(tmp_path / "perm.env", base_env)
+    env_file.chmod(0o664)
+    refused = run_script("status.py", "--env-file", str(env_file))
+    assert refused.returncode == 2
+    assert f"{env_file}: is writable by group or others (mode 664)" in refused.stderr
+    assert kuma.requests == []
+
+    env_file.chmod(0o644)  # what a plain cp of the example gives
+    warned = run_script("status.py", "--env-file", str(env_file))
+    assert warned.returncode in (0, 3)
+    assert f"WARNING status: config: {env_file} is readable by others (mode 644)" in warned.stderr
+    assert f"chmod 600 {env_file}" in warned.stderr
+
+
+def test_numbers_inside_their_bounds_work(base_env):
+    config = parse_config({**base_env, "HTTP_TIMEOUT_SECONDS": "2.5", "STATUS_MAX_AGE_SECONDS": "60"})
+    assert config.http_timeout_seconds == 2.5 and config.status_max_age_seconds == 60

@@ -72,6 +72,14 @@ def test_upload_puts_a_public_json_object_with_its_headers_and_no_checksum(moto,
     assert "verified" in result.stderr
 
 
+def test_a_fractional_http_timeout_still_uploads(s3, pub_env, status_bucket, tmp_path):
+    """The AWS CLI's --cli-read-timeout takes whole seconds: 2.5 reaches it as 3, not as an error."""
+    env_file = write_env(tmp_path / "pub.env", {**pub_env, "HTTP_TIMEOUT_SECONDS": "2.5"})
+    result = cron_run("upload_status_json.sh", env_file, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(public_bytes(s3, status_bucket))["platform_status"] == "operational"
+
+
 def test_the_checksum_check_can_fail(moto, s3, status_bucket, tmp_path):
     """Control: the AWS CLI's default would send a checksum, and the test above would see it."""
     src = tmp_path / "x.json"
@@ -223,7 +231,7 @@ def test_a_failed_upload_is_the_run_exit_code(job_env, tmp_path):
 def test_two_runs_started_together_one_publishes_the_other_hits_the_lock(moto, job_env, kuma, status_bucket, tmp_path):
     # The first run holds the lock while Uptime Kuma keeps it waiting up to its deadline.
     kuma.routes["/metrics"] = Reply(200, [], b"", behaviour="hang")
-    env_file = write_env(tmp_path / "job.env", {**job_env, "RUN_DEADLINE_SECONDS": "4"})
+    env_file = write_env(tmp_path / "job.env", {**job_env, "RUN_DEADLINE_SECONDS": "5"})
     puts_before = sum(1 for line in moto.request_lines() if f'"PUT /{status_bucket}/public/status.json' in line)
     lock = tmp_path / "job.lock"
     first = subprocess.Popen(

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import math
 import os
 import re
 import subprocess
@@ -99,7 +101,8 @@ def upload_command(path: Path, config: Config) -> list[str]:
         "--cli-connect-timeout",
         "5",
         "--cli-read-timeout",
-        f"{config.http_timeout_seconds:g}",
+        # The AWS CLI takes whole seconds: 2.5 would fail every upload, so it gets 3.
+        str(math.ceil(config.http_timeout_seconds)),
     ]
 
 
@@ -138,7 +141,8 @@ def upload(path: Path, config: Config, run: Callable[..., Any] = subprocess.run)
             f"aws s3 cp did not finish within UPLOAD_TIMEOUT_SECONDS={config.upload_timeout_seconds:g}"
         ) from None
     except OSError as exc:
-        raise PublishError(f"cannot run {AWS}: {exc.strerror}; run bash scripts/setup.sh") from None
+        hint = "the environment is too large" if exc.errno == errno.E2BIG else "run bash scripts/setup.sh"
+        raise PublishError(f"cannot run {AWS}: {exc.strerror}; {hint}") from None
     if result.returncode != 0:
         raise PublishError(explain_aws_failure(result.stderr, config))
 

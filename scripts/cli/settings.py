@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import re
@@ -10,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[2]
+import setting_values as v
+from setting_values import ROOT, ConfigError, region_from_endpoint  # noqa: F401 - part of this module's API
+
 DEFAULT_ENV_FILE = ROOT / "config" / ".env"
 
 KNOWN_VARIABLES = (
@@ -43,15 +46,6 @@ KNOWN_VARIABLES = (
 # Environment variables with these prefixes are checked for near-miss spellings;
 # the rest of the process environment is none of our business.
 _OUR_PREFIXES = ("UPTIME_", "MONITOR", "CRITICAL_", "SPACES_", "STATUS_", "BACKUP_", "HEARTBEAT")
-_STRFTIME_ALLOWED = set("YymdHj%")
-
-
-class ConfigError(Exception):
-    """A configuration value is missing or wrong; the message names the variable."""
-
-    def __init__(self, variable: str, problem: str) -> None:
-        super().__init__(f"{variable}: {problem}")
-        self.variable = variable
 
 
 @dataclass(frozen=True)
@@ -102,20 +96,35 @@ NEEDS_PUBLISH = ("SPACES_ENDPOINT", "SPACES_ACCESS_KEY", "SPACES_SECRET_KEY", "S
 NEEDS_PUBLIC_CHECK = ("STATUS_PUBLIC_URL",)
 
 
-def read_settings(env_file: Path | None, environ: Mapping[str, str]) -> dict[str, str]:
-    """Merge the .env file with the real environment, which wins."""
+def read_settings(env_file: Path | None, environ: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Merge the .env file with the real environment, which wins; and warnings about the file."""
     from dotenv import dotenv_values
 
     path = env_file if env_file is not None else DEFAULT_ENV_FILE
     values: dict[str, str] = {}
-    if path.is_file():
-        values = {k: v for k, v in dotenv_values(path).items() if v is not None}
+    warnings: list[str] = []
+    if path.exists() and not path.is_dir():
+        if path.is_file():
+            warnings += _check_mode(path)
+        values = {k: val for k, val in dotenv_values(path).items() if val is not None}
     elif env_file is not None:
         raise ConfigError("--env-file", f"{path} does not exist")
     for key, value in environ.items():
         if key in KNOWN_VARIABLES or key.startswith(_OUR_PREFIXES):
             values[key] = value
-    return values
+    return values, warnings
+
+
+def _check_mode(path: Path) -> list[str]:
+    """Refuse a settings file others may write, as ssh does with its keys; warn when others may read it."""
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o022:
+        raise ConfigError(
+            str(path), f"is writable by group or others (mode {mode:o}): it holds the keys; chmod 600 {path}"
+        )
+    if mode & 0o004:
+        return [f"{path} is readable by others (mode {mode:o}): it holds the keys; chmod 600 {path}"]
+    return []
 
 
 def _near_misses(values: Mapping[str, str]) -> list[str]:
@@ -129,159 +138,60 @@ def _near_misses(values: Mapping[str, str]) -> list[str]:
     return out
 
 
-def _text(values: Mapping[str, str], name: str, required: bool, default: str = "") -> str:
-    value = values.get(name, "").strip()
-    if not value:
-        if required:
-            raise ConfigError(name, "is empty or missing, and is required")
-        return default
-    return value
-
-
-def _url(values: Mapping[str, str], name: str, required: bool) -> str:
-    value = _text(values, name, required)
-    if not value:
-        return ""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https"):
-        raise ConfigError(name, "needs a scheme: write it as https://host[:port][/path]")
-    if not parts.hostname:
-        raise ConfigError(name, "has no host name")
-    if parts.username or parts.password:
-        raise ConfigError(name, "must not carry credentials; use the key variables instead")
-    return value.rstrip("/")
-
-
-def _ids(values: Mapping[str, str], name: str) -> tuple[int, ...]:
-    raw = values.get(name, "").strip()
-    if not raw:
-        return ()
-    ids: list[int] = []
-    for part in raw.split(","):
-        part = part.strip()
-        if not part.isdigit() or int(part) <= 0:
-            raise ConfigError(name, f"{part!r} is not a monitor id (a positive whole number)")
-        if int(part) not in ids:
-            ids.append(int(part))
-    return tuple(ids)
-
-
-def _number(values: Mapping[str, str], name: str, default: float, maximum: float | None = None) -> float:
-    raw = values.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(name, f"{raw!r} is not a number") from None
-    if not value > 0 or value != value or value == float("inf"):
-        raise ConfigError(name, f"{raw!r} must be greater than zero")
-    if maximum is not None and value > maximum:
-        raise ConfigError(name, f"{raw!r} is above the limit of {maximum:g}")
-    return value
-
-
-def _path(values: Mapping[str, str], name: str, default: str) -> Path:
-    """A file path; a relative one is taken from the checkout, since cron starts elsewhere."""
-    path = Path(_text(values, name, False, default)).expanduser()
-    path = path if path.is_absolute() else ROOT / path
-    if path.exists() and path.is_dir() and name in ("LOG_FILE", "STATE_FILE"):
-        raise ConfigError(name, f"{path} is a folder; it must name a file")
-    return path
-
-
-def _endpoint(values: Mapping[str, str], name: str, required: bool) -> str:
-    value = _text(values, name, required)
-    if not value:
-        return ""
-    if "://" not in value:
-        value = "https://" + value
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(name, "is not a host name or an http(s) URL")
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _bucket(values: Mapping[str, str], name: str, required: bool) -> str:
-    value = _text(values, name, required)
-    if value and not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", value):
-        raise ConfigError(name, "is not a valid bucket name (3-63 of a-z, 0-9, '.', '-')")
-    return value
-
-
-def _prefixes(values: Mapping[str, str]) -> tuple[str, ...]:
-    raw = values.get("BACKUP_PREFIX", "")
-    prefixes = tuple(p.strip() for p in raw.split(",") if p.strip()) or ("",)
-    for prefix in prefixes:
-        directives = re.findall(r"%(.)", prefix)
-        bad = [d for d in directives if d not in _STRFTIME_ALLOWED]
-        if bad:
-            raise ConfigError("BACKUP_PREFIX", f"%{bad[0]} in {prefix!r}: only %Y %y %m %d %H %j are supported")
-    return prefixes
-
-
-def region_from_endpoint(endpoint: str) -> str:
-    """`nyc3` from https://nyc3.digitaloceanspaces.com; us-east-1 for anything else."""
-    host = urlsplit(endpoint).hostname or ""
-    match = re.fullmatch(r"([a-z0-9-]+)\.digitaloceanspaces\.com", host)
-    return match.group(1) if match else "us-east-1"
-
-
 def parse_config(values: Mapping[str, str], needs: tuple[str, ...] = ()) -> Config:
     """Validate raw settings into a Config; raise ConfigError naming the first bad variable."""
     need = set(needs)
-    monitor_ids = _ids(values, "MONITOR_IDS")
-    critical = _ids(values, "CRITICAL_MONITOR_IDS")
+    monitor_ids = v.ids(values, "MONITOR_IDS")
+    critical = v.ids(values, "CRITICAL_MONITOR_IDS")
     if monitor_ids and not set(critical) <= set(monitor_ids):
         missing = sorted(set(critical) - set(monitor_ids))
         raise ConfigError("CRITICAL_MONITOR_IDS", f"ids {missing} are not in MONITOR_IDS")
-    status_page = _text(values, "UPTIME_KUMA_STATUS_PAGE", False)
+    status_page = v.text(values, "UPTIME_KUMA_STATUS_PAGE", False)
     if status_page and not re.fullmatch(r"[A-Za-z0-9_-]+", status_page):
         raise ConfigError("UPTIME_KUMA_STATUS_PAGE", "is a slug: letters, digits, '-' and '_' only")
-    endpoint = _endpoint(values, "SPACES_ENDPOINT", "SPACES_ENDPOINT" in need)
-    region = _text(values, "SPACES_REGION", False) or region_from_endpoint(endpoint)
-    key = _text(values, "STATUS_BUCKET_KEY", False, "status.json").lstrip("/")
+    endpoint = v.endpoint(values, "SPACES_ENDPOINT", "SPACES_ENDPOINT" in need)
+    key = v.text(values, "STATUS_BUCKET_KEY", False, "status.json").lstrip("/")
     if key.endswith("/"):
         raise ConfigError("STATUS_BUCKET_KEY", "names a folder; it must name the file")
     origins = tuple(o.strip().rstrip("/") for o in values.get("CORS_ALLOWED_ORIGINS", "").split(",") if o.strip())
     for origin in origins:
         if origin != "*" and urlsplit(origin).scheme not in ("http", "https"):
             raise ConfigError("CORS_ALLOWED_ORIGINS", f"{origin!r} needs a scheme, like https://example.com")
-    log_file = _path(values, "LOG_FILE", "logs/status.log")
     warnings = _near_misses(values)
-    status_bucket = _bucket(values, "STATUS_BUCKET", "STATUS_BUCKET" in need)
-    backup_bucket = _bucket(values, "BACKUP_BUCKET", "BACKUP_BUCKET" in need)
+    status_bucket = v.bucket(values, "STATUS_BUCKET", "STATUS_BUCKET" in need)
+    backup_bucket = v.bucket(values, "BACKUP_BUCKET", "BACKUP_BUCKET" in need)
     if status_bucket and status_bucket == backup_bucket:
         warnings.append(
             f"STATUS_BUCKET and BACKUP_BUCKET are both {status_bucket!r}: the objects this project publishes"
             " are never counted as backups, but a bucket of their own is safer"
         )
     return Config(
-        uptime_kuma_url=_url(values, "UPTIME_KUMA_URL", "UPTIME_KUMA_URL" in need),
-        uptime_kuma_api_key=_text(values, "UPTIME_KUMA_API_KEY", "UPTIME_KUMA_API_KEY" in need),
+        uptime_kuma_url=v.url(values, "UPTIME_KUMA_URL", "UPTIME_KUMA_URL" in need),
+        uptime_kuma_api_key=v.secret(values, "UPTIME_KUMA_API_KEY", "UPTIME_KUMA_API_KEY" in need),
         uptime_kuma_status_page=status_page or None,
         monitor_ids=monitor_ids,
         critical_monitor_ids=critical,
         spaces_endpoint=endpoint,
-        spaces_region=region,
-        spaces_access_key=_text(values, "SPACES_ACCESS_KEY", "SPACES_ACCESS_KEY" in need),
-        spaces_secret_key=_text(values, "SPACES_SECRET_KEY", "SPACES_SECRET_KEY" in need),
+        spaces_region=v.region(values, "SPACES_REGION", region_from_endpoint(endpoint)),
+        spaces_access_key=v.secret(values, "SPACES_ACCESS_KEY", "SPACES_ACCESS_KEY" in need),
+        spaces_secret_key=v.secret(values, "SPACES_SECRET_KEY", "SPACES_SECRET_KEY" in need),
         status_bucket=status_bucket,
         status_bucket_key=key,
-        status_public_url=_url(values, "STATUS_PUBLIC_URL", "STATUS_PUBLIC_URL" in need) or None,
-        status_max_age_seconds=int(_number(values, "STATUS_MAX_AGE_SECONDS", 900)),
-        cache_max_age_seconds=int(_number(values, "CACHE_MAX_AGE_SECONDS", 300, 31536000)),
+        status_public_url=v.url(values, "STATUS_PUBLIC_URL", "STATUS_PUBLIC_URL" in need) or None,
+        # The bounds: README "Configuration" lists them.
+        status_max_age_seconds=v.whole(values, "STATUS_MAX_AGE_SECONDS", 900, 60, 86400),
+        cache_max_age_seconds=v.whole(values, "CACHE_MAX_AGE_SECONDS", 300, 0, 3600),
         cors_allowed_origins=origins,
         backup_bucket=backup_bucket,
-        backup_prefixes=_prefixes(values),
-        backup_max_age_hours=_number(values, "BACKUP_MAX_AGE_HOURS", 25),
-        output_file=_path(values, "OUTPUT_FILE", "/tmp/status.json"),
-        log_file=log_file,
-        http_timeout_seconds=_number(values, "HTTP_TIMEOUT_SECONDS", 10, 120),
-        run_deadline_seconds=_number(values, "RUN_DEADLINE_SECONDS", 60, 540),
-        upload_timeout_seconds=_number(values, "UPLOAD_TIMEOUT_SECONDS", 60, 300),
-        heartbeat_url=_url(values, "HEARTBEAT_URL", False) or None,
-        state_file=_path(values, "STATE_FILE", "logs/state.json"),
+        backup_prefixes=v.prefixes(values),
+        backup_max_age_hours=v.number(values, "BACKUP_MAX_AGE_HOURS", 25, 0.1, 2160),
+        output_file=v.path(values, "OUTPUT_FILE", "/tmp/status.json"),
+        log_file=v.path(values, "LOG_FILE", "logs/status.log"),
+        http_timeout_seconds=v.number(values, "HTTP_TIMEOUT_SECONDS", 10, 1, 120),
+        run_deadline_seconds=v.number(values, "RUN_DEADLINE_SECONDS", 60, 5, 540),
+        upload_timeout_seconds=v.number(values, "UPLOAD_TIMEOUT_SECONDS", 60, 5, 300),
+        heartbeat_url=v.url(values, "HEARTBEAT_URL", False) or None,
+        state_file=v.path(values, "STATE_FILE", "logs/state.json"),
         warnings=tuple(warnings),
     )
 
@@ -292,5 +202,15 @@ def load_config(
     environ: Mapping[str, str] | None = None,
 ) -> Config:
     """Read config/.env (or env_file) and the environment into a validated Config."""
-    values = read_settings(env_file, os.environ if environ is None else environ)
-    return parse_config(values, needs)
+    values, file_warnings = read_settings(env_file, os.environ if environ is None else environ)
+    try:
+        config = parse_config(values, needs)
+    except ConfigError as exc:
+        if env_file is None and not DEFAULT_ENV_FILE.exists() and str(exc).endswith("and is required"):
+            raise ConfigError(
+                str(DEFAULT_ENV_FILE),
+                "does not exist: copy config/.env.example there (bash scripts/setup.sh does, mode 600)"
+                " and fill it in, or pass --env-file",
+            ) from None
+        raise
+    return dataclasses.replace(config, warnings=config.warnings + tuple(file_warnings))
