@@ -2,7 +2,7 @@
 # The cron entry: status.json from Uptime Kuma and the backups, then the upload, then the heartbeat.
 # Works from any directory and from cron's bare environment (PATH=/usr/bin:/bin, no venv).
 # Exit codes: 0 published; 3 published, a source failed; 1 nothing published; 2 bad config;
-# 4 upload failed; 75 another run holds the lock; 124 killed by the timeout.
+# 4 upload failed; 75 another run holds the lock; 124 killed by the timeout; 137 killed by a signal.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 py="${ELYTRA_PYTHON:-$root/.venv/bin/python}"
@@ -20,10 +20,24 @@ if ! flock -n 9; then
   "$py" "$job" --event locked "$@"
   exit 75
 fi
-timeout --kill-after=10 "$limit" "$py" "$job" "$@"
+started=$SECONDS
+# timeout runs the job in a process group of its own (its pid), which the job's children join.
+timeout --kill-after=10 "$limit" "$py" "$job" "$@" &
+group=$!
+wait "$group"
 code=$?
-if (( code == 124 || code == 137 )); then
+# Whatever the job left running (an upload whose parent was SIGKILLed) goes with it, and the lock
+# (fd 9, inherited by every child) is held until the whole group is gone.
+if kill -TERM -- "-$group" 2>/dev/null; then
+  for _ in $(seq 100); do kill -0 -- "-$group" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$group" 2>/dev/null
+fi
+if (( code == 124 || (code == 137 && SECONDS - started >= limit) )); then
   "$py" "$job" --event timeout "$@"
   exit 124
+fi
+if (( code > 128 )); then
+  "$py" "$job" --event killed --signal "$((code - 128))" "$@"
+  exit "$code"
 fi
 exit "$code"

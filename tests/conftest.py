@@ -78,6 +78,15 @@ def never_the_operators_env(tmp_path_factory: pytest.TempPathFactory, monkeypatc
     monkeypatch.setattr(settings, "DEFAULT_ENV_FILE", poisoned)
 
 
+@pytest.fixture(autouse=True)
+def fresh_log_handlers() -> Iterator[None]:
+    """A main() run in-process leaves handlers on streams that pytest closes; each test starts clean."""
+    import logs
+
+    yield
+    logs.log.handlers.clear()
+
+
 @pytest.fixture
 def mounted_disk(tmp_path: Path):
     """A real small disk: a tmpfs mounted read-only, or one filled to the last byte. Needs root, as CI has."""

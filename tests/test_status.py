@@ -30,7 +30,12 @@ def test_a_healthy_run_writes_a_valid_file_and_exits_0(base_env, kuma, s3, bucke
     assert result.returncode == 0, result.stderr
     doc = read_json(base_env["OUTPUT_FILE"])
     status_doc.status_validator()(doc)
-    assert doc == json.loads(result.stdout)
+    assert json.loads(result.stdout) == {
+        "written": True,
+        "exit_code": 0,
+        "output_file": base_env["OUTPUT_FILE"],
+        "document": doc,
+    }
     assert doc["platform_status"] == "operational"
     assert doc["maintenance"] is True
     # 24h: ratios 1, 1, 0.99654696..., 1, 1 -> 99.93093922651934 -> 99.93
@@ -169,7 +174,7 @@ def test_an_invalid_document_is_never_written_and_the_previous_file_stays(tmp_pa
     target.write_text('{"previous": true}\n')
     bad = {"updated_at": "yesterday", "platform_status": "fine", "uptime": {}, "backups": {}}
     with pytest.raises(status.StatusWriteError, match="schema"):
-        status.write_atomically(bad, target)
+        status.write_status(bad, target)
     assert target.read_text() == '{"previous": true}\n'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["status.json"]
 

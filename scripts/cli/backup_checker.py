@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc
     args = parser.parse_args(argv)
     config = common.start("backup_checker", args, settings.NEEDS_BACKUPS)
     if config is None:
-        return common.EXIT_CONFIG
+        return common.failed(args, common.EXIT_CONFIG, "bad config (see the log line)")
     report = check_backups(config, now())
     log_report(report, config)
     if args.json:

@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = common.start("bucket_setup", args, settings.NEEDS_PUBLISH)
     if config is None:
-        return common.EXIT_CONFIG
+        return common.failed(args, common.EXIT_CONFIG, "bad config (see the log line)")
     if not args.show and not config.cors_allowed_origins:
         log.error("config error: CORS_ALLOWED_ORIGINS: is empty; list the website origins, comma-separated")
         return common.EXIT_CONFIG

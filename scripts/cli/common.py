@@ -34,10 +34,10 @@ def start(script: str, args: argparse.Namespace, needs: tuple[str, ...], stream:
     return config
 
 
-def add_common_args(parser: argparse.ArgumentParser, with_json: bool = True) -> None:
+def add_common_args(parser: argparse.ArgumentParser, json_help: str = "print JSON instead of a table") -> None:
+    """--env-file, and --json: stdout is then one JSON value, failure included; the exit code still tells."""
     parser.add_argument("--env-file", type=Path, default=None, help=f"settings file (default {DEFAULT_ENV_FILE})")
-    if with_json:
-        parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--json", action="store_true", help=json_help)
 
 
 def print_rows(rows: list[tuple[str, ...]]) -> None:
@@ -45,6 +45,13 @@ def print_rows(rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def failed(args: argparse.Namespace, code: int, reason: str) -> int:
+    """A failure's exit code; with --json, also the failure as one JSON object on stdout."""
+    if getattr(args, "json", False):
+        print_json({"ok": False, "exit_code": code, "error": reason})
+    return code
 
 
 def print_json(data: Any) -> None:

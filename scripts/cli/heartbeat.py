@@ -35,7 +35,7 @@ def ping(config: Config, ok: bool, reason: str, duration_ms: int, session: Any =
             target = url if ok else f"{url.rstrip('/')}/fail"
             response = session.post(target, data=message.encode(), timeout=timeout)
     except Exception as exc:  # noqa: BLE001 - a heartbeat must never fail the run
-        log.warning("heartbeat %s not delivered: %s", masked, type(exc).__name__)
+        log.warning("heartbeat %s not delivered: %s", masked, http_session.describe_failure(exc, timeout))
         return False
     if response.status_code >= 400:
         log.warning("heartbeat %s answered HTTP %s", masked, response.status_code)

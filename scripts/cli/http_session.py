@@ -40,3 +40,22 @@ def make_session(retries: int = 2) -> requests.Session:
     session.mount("https://", adapter)
     session.headers["User-Agent"] = "elytra-status/1"
     return session
+
+
+def describe_failure(exc: Exception, timeout: tuple[float, float]) -> str:
+    """What went wrong with a request, in words an operator can act on; a hang is said to be one."""
+    import requests
+
+    text = str(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS error: the certificate is not trusted or not for this host"
+    # With retries, requests wraps a read timeout in a ConnectionError: the text still tells.
+    if isinstance(exc, requests.exceptions.ConnectTimeout) or "ConnectTimeoutError" in text:
+        return f"timed out: no connection within {timeout[0]:g}s"
+    if isinstance(exc, requests.exceptions.ReadTimeout) or "Read timed out" in text:
+        return f"timed out: no answer within {timeout[1]:g}s"
+    if "Name or service not known" in text or "resolve" in text or "nodename" in text:
+        return "its host name does not resolve (DNS)"
+    if "refused" in text:
+        return "the connection was refused"
+    return f"the connection failed ({type(exc).__name__})"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 
@@ -51,21 +52,45 @@ def main(argv: list[str] | None = None) -> int:
         epilog="exit codes: 0 published, every source answered; 3 published, a source failed;"
         " 1 nothing published; 2 bad config; 4 upload failed; 75 another run holds the lock",
     )
-    common.add_common_args(parser, with_json=False)
-    parser.add_argument("--event", choices=("locked", "timeout"), help=argparse.SUPPRESS)
+    common.add_common_args(parser, json_help="print one JSON object (exit code, reason); the log goes to stderr")
+    parser.add_argument("--event", choices=("locked", "timeout", "killed"), help=argparse.SUPPRESS)
+    parser.add_argument("--signal", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    config = common.start(
-        "generate_and_upload", args, settings.NEEDS_KUMA + settings.NEEDS_BACKUPS + settings.NEEDS_PUBLISH, sys.stdout
-    )
-    if args.event == "locked":
-        log.warning("another run holds the lock: this one exits without doing anything")
-        return common.EXIT_LOCKED
-    if args.event == "timeout":
-        log.error("run killed: it outlasted the wrapper's timeout")
-        return common.EXIT_FAILED
-    if config is None:
-        return common.EXIT_CONFIG
+    needs = settings.NEEDS_KUMA + settings.NEEDS_BACKUPS + settings.NEEDS_PUBLISH
+    config = common.start("generate_and_upload", args, needs, sys.stderr if args.json else sys.stdout)
     started = time.monotonic()
+    if args.event:
+        code, reason = wrapper_event(args.event, args.signal)
+    elif config is None:
+        code, reason = common.EXIT_CONFIG, "bad config"
+    else:
+        code, reason = run_and_report(config, started)
+    if args.json:
+        common.print_json(
+            {"exit_code": code, "reason": reason or None, "seconds": round(time.monotonic() - started, 3)}
+        )
+    return code
+
+
+def wrapper_event(event: str, signal_number: int) -> tuple[int, str]:
+    """What the wrapper saw happen to a run: the lock was held, the run timed out, or it was killed."""
+    if event == "locked":
+        log.warning("another run holds the lock: this one exits without doing anything")
+        return common.EXIT_LOCKED, "another run holds the lock"
+    if event == "timeout":
+        reason = "run killed: it outlasted the wrapper's timeout; its processes were stopped"
+    else:
+        name = signal.Signals(signal_number).name if signal_number in signal.valid_signals() else "?"
+        reason = (
+            f"run killed by signal {signal_number} ({name}; SIGKILL is often the OOM killer), not by the"
+            " timeout; its processes were stopped"
+        )
+    log.error("%s", reason)
+    return common.EXIT_FAILED, reason
+
+
+def run_and_report(config: settings.Config, started: float) -> tuple[int, str]:
+    """The run, its heartbeat, and one closing line with the whole time, the heartbeat's included."""
     log.info("run started")
     try:
         code, reason = run(config)
@@ -75,9 +100,16 @@ def main(argv: list[str] | None = None) -> int:
     import heartbeat
 
     heartbeat.ping(config, code == common.EXIT_OK, reason, int(elapsed * 1000))
+    total = time.monotonic() - started
     level = log.info if code == common.EXIT_OK else log.error
-    level("run finished in %.2fs, exit %d%s", elapsed, code, f": {reason}" if reason else "")
-    return code
+    level(
+        "run finished in %.2fs (heartbeat %.2fs), exit %d%s",
+        total,
+        total - elapsed,
+        code,
+        f": {reason}" if reason else "",
+    )
+    return code, reason
 
 
 if __name__ == "__main__":

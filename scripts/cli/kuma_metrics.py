@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import http_session
 import timing
 from settings import Config
 from timing import Deadline
@@ -92,35 +93,22 @@ def get(session: requests.Session, url: str, config: Config, deadline: Deadline,
     """GET with the run's timeouts; network failures become KumaUnreachable with a fix."""
     import requests
 
+    timeout = deadline.timeout(config.http_timeout_seconds)
     try:
-        return session.get(
-            url,
-            timeout=deadline.timeout(config.http_timeout_seconds),
-            allow_redirects=False,
-            **kwargs,
-        )
-    except requests.exceptions.SSLError:
-        raise KumaUnreachable(
-            f"TLS error talking to {url}: the certificate is not trusted or not for this host;"
-            " fix the certificate or UPTIME_KUMA_URL"
-        ) from None
-    except requests.exceptions.ConnectTimeout:
-        raise KumaUnreachable(f"no connection to {url} within the timeout: check the host and firewall") from None
-    except requests.exceptions.Timeout:
-        raise KumaUnreachable(
-            f"{url} did not answer within {config.http_timeout_seconds:g}s (HTTP_TIMEOUT_SECONDS)"
-        ) from None
+        return session.get(url, timeout=timeout, allow_redirects=False, **kwargs)
     except requests.exceptions.ChunkedEncodingError:
         raise KumaResponseError(f"truncated answer from {url}: the connection broke mid-body") from None
-    except requests.exceptions.ConnectionError as exc:
-        text = str(exc)
-        if "Name or service not known" in text or "resolve" in text or "nodename" in text:
-            reason = "its host name does not resolve (DNS)"
-        elif "refused" in text:
-            reason = "the connection was refused: is Uptime Kuma running on that port?"
+    except requests.exceptions.RequestException as exc:
+        reason = http_session.describe_failure(exc, timeout)
+        if reason.startswith("TLS"):
+            fix = "fix the certificate or UPTIME_KUMA_URL"
+        elif reason.startswith("timed out"):
+            fix = "Uptime Kuma hangs or is swamped (HTTP_TIMEOUT_SECONDS bounds the wait)"
+        elif "refused" in reason:
+            fix = "is Uptime Kuma running on that port? check UPTIME_KUMA_URL"
         else:
-            reason = "the connection failed"
-        raise KumaUnreachable(f"cannot reach {url}: {reason}; check UPTIME_KUMA_URL") from None
+            fix = "check UPTIME_KUMA_URL, DNS and the firewall"
+        raise KumaUnreachable(f"cannot reach {url}: {reason}; {fix}") from None
 
 
 def fetch_metrics(session: requests.Session, config: Config, deadline: Deadline) -> MetricsAnswer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import time
@@ -44,6 +45,18 @@ class _Prepare(logging.Filter):
 LOG_FORMAT = "%(asctime)s %(levelname)s %(script)s: %(message)s"
 
 
+class _LogFile(logging.FileHandler):
+    """LOG_FILE; on a full or read-only disk it says so once, steps aside, and the run goes on."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's own name
+        error = sys.exc_info()[1]
+        log.removeHandler(self)  # logging's default would print a traceback for every later line
+        with contextlib.suppress(OSError):
+            self.close()
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        log.error("cannot write LOG_FILE %s: %s; logging to the console only", self.baseFilename, reason)
+
+
 def setup_logging(script: str, config: Config | None = None, stream: Any = None) -> logging.Logger:
     """Log one line per event, UTC, to stderr (or stream) and LOG_FILE when set."""
     log.handlers.clear()
@@ -56,7 +69,7 @@ def setup_logging(script: str, config: Config | None = None, stream: Any = None)
     if config and config.log_file:
         try:
             config.log_file.parent.mkdir(parents=True, exist_ok=True)
-            handlers.append(logging.FileHandler(config.log_file, encoding="utf-8"))
+            handlers.append(_LogFile(config.log_file, encoding="utf-8"))
         except OSError as exc:
             problem = f"cannot open LOG_FILE {config.log_file}: {exc.strerror}; logging to the console only"
     for handler in handlers:

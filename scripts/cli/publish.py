@@ -191,12 +191,16 @@ def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc
         epilog="exit codes: 0 uploaded and verified; 1 file refused (nothing sent); 2 bad config;"
         " 4 upload or verification failed",
     )
-    common.add_common_args(parser, with_json=False)
+    common.add_common_args(parser, json_help="print one JSON object: exit code, target, uploaded or not")
     args = parser.parse_args(argv)
     config = common.start("upload", args, settings.NEEDS_PUBLISH)
     if config is None:
-        return common.EXIT_CONFIG
-    return publish(config, now())
+        return common.failed(args, common.EXIT_CONFIG, "bad config (see the log line)")
+    code = publish(config, now())
+    if args.json:
+        target = f"s3://{config.status_bucket}/{config.status_bucket_key}"
+        common.print_json({"ok": code == common.EXIT_OK, "exit_code": code, "target": target})
+    return code
 
 
 if __name__ == "__main__":

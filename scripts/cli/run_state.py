@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import atomic
 from logs import log
 
 STATE_VERSION = 1
@@ -60,20 +59,11 @@ def to_json(state: RunState) -> dict[str, Any]:
 
 
 def save(path: Path, state: RunState) -> bool:
-    """Write beside the target and rename; a failure is logged (the run goes on) and returns False."""
-    data = json.dumps(to_json(state), indent=1).encode()
-    tmp_name = None
+    """Write atomically; a failure is logged (the run goes on) and returns False."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:
-            tmp_name = tmp.name
-            tmp.write(data)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
+        atomic.write_atomically(path, json.dumps(to_json(state), indent=1).encode(), 0o600)
         return True
     except OSError as exc:
-        if tmp_name:
-            Path(tmp_name).unlink(missing_ok=True)
         log.error("cannot write state %s (STATE_FILE): %s; the next run starts without it", path, exc.strerror)
         return False

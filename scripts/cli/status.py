@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import atomic
 import common
 import settings
 import status_doc
@@ -114,27 +113,17 @@ def build_document(
 # --- writing ---------------------------------------------------------------
 
 
-def write_atomically(document: dict[str, Any], path: Path) -> None:
-    """Validate, then write beside the target and rename: readers see the old or the new file."""
+def write_status(document: dict[str, Any], path: Path) -> None:
+    """Validate, then write atomically: readers see the old or the new file, never half of one."""
     import fastjsonschema
 
     try:
         status_doc.status_validator()(document)
     except fastjsonschema.JsonSchemaException as exc:
         raise StatusWriteError(f"status document fails its schema: {exc.message}") from None
-    data = (json.dumps(document, indent=2) + "\n").encode()
-    tmp_name = None
     try:
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:
-            tmp_name = tmp.name
-            tmp.write(data)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
+        atomic.write_atomically(path, (json.dumps(document, indent=2) + "\n").encode())
     except OSError as exc:
-        if tmp_name:
-            Path(tmp_name).unlink(missing_ok=True)
         raise StatusWriteError(f"cannot write {path} (OUTPUT_FILE): {exc.strerror}") from None
 
 
@@ -228,7 +217,7 @@ def clock_problem(run: StatusRun) -> str | None:
     return None
 
 
-def generate(config: Config, now: datetime, session: Any = None, s3_client: Any = None) -> tuple[int, StatusRun | None]:
+def generate(config: Config, now: datetime, session: Any = None, s3_client: Any = None) -> tuple[int, StatusRun]:
     """One full run: read, build, validate, write. Returns the exit code and what was found."""
     import run_state
 
@@ -243,7 +232,7 @@ def generate(config: Config, now: datetime, session: Any = None, s3_client: Any 
         log.error("%s", skew)
         return common.EXIT_FAILED, run
     try:
-        write_atomically(run.document, config.output_file)
+        write_status(run.document, config.output_file)
     except StatusWriteError as exc:
         log.error("%s", exc)
         return common.EXIT_FAILED, run
@@ -270,21 +259,25 @@ def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc
     args = parser.parse_args(argv)
     config = common.start("status", args, settings.NEEDS_KUMA + settings.NEEDS_BACKUPS)
     if config is None:
-        return common.EXIT_CONFIG
+        return common.failed(args, common.EXIT_CONFIG, "bad config (see the log line)")
     code, run = generate(config, now())
-    if run is not None:
-        if args.json:
-            common.print_json(run.document)
-        else:
-            doc = run.document
-            print(f"platform_status  {doc['platform_status']}{' (maintenance)' if doc['maintenance'] else ''}")
-            for name, value in doc["uptime"].items():
-                print(f"uptime {name:<9} {'null' if value is None else f'{value:.2f}%'}")
-            print(
-                f"backups          {doc['backups']['last_backup_status']} (last {doc['backups']['last_backup_time']})"
-            )
-            print(f"written          {'yes' if code != common.EXIT_FAILED else 'NO'}: {config.output_file}")
+    written = code != common.EXIT_FAILED
+    if args.json:
+        # The document, and whether it was written: a document that was not is not the public file.
+        common.print_json(
+            {"written": written, "exit_code": code, "output_file": str(config.output_file), "document": run.document}
+        )
+    else:
+        print_summary(run.document, written, config)
     return code
+
+
+def print_summary(doc: dict[str, Any], written: bool, config: Config) -> None:
+    print(f"platform_status  {doc['platform_status']}{' (maintenance)' if doc['maintenance'] else ''}")
+    for name, value in doc["uptime"].items():
+        print(f"uptime {name:<9} {'null' if value is None else f'{value:.2f}%'}")
+    print(f"backups          {doc['backups']['last_backup_status']} (last {doc['backups']['last_backup_time']})")
+    print(f"written          {'yes' if written else 'NO'}: {config.output_file}")
 
 
 if __name__ == "__main__":

@@ -225,12 +225,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = common.start("uptime_kuma_client", args, settings.NEEDS_KUMA)
     if config is None:
-        return common.EXIT_CONFIG
+        return common.failed(args, common.EXIT_CONFIG, "bad config (see the log line)")
     try:
         report = read_kuma(config, memory=run_state.load(config.state_file).kuma)
     except (KumaError, DeadlineExceeded) as exc:
         log.error("uptime kuma: %s", exc)
-        return common.EXIT_SOURCE_FAILED
+        return common.failed(args, common.EXIT_SOURCE_FAILED, str(exc))
     log_report(report)
     if args.json:
         common.print_json(report_json(report))
