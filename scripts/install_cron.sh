@@ -10,10 +10,17 @@ marker="# elytra-status-generator"
 # stdout is also in LOG_FILE; stderr stays, so cron mails anything the job could not log.
 line="*/10 * * * * $root/scripts/generate_and_upload.sh >/dev/null $marker"
 
+case "${1:-}" in
+  "" | --remove) ;;
+  -h | --help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "install_cron: unknown argument: $1 (use --remove, or nothing)" >&2; exit 2 ;;
+esac
+(( $# <= 1 )) || { echo "install_cron: one argument at most" >&2; exit 2; }
 command -v "$crontab_cmd" >/dev/null || { echo "install_cron: no crontab command: install cron (apt-get install cron)" >&2; exit 1; }
 current="$("$crontab_cmd" -l 2>/dev/null || true)"
 if [[ "${1:-}" == "--remove" ]]; then
-  printf '%s\n' "$current" | grep -vF "$marker" | "$crontab_cmd" -
+  # grep -v exits 1 when nothing is left: that is success here, not an error.
+  { printf '%s\n' "$current" | grep -vF "$marker" || true; } | "$crontab_cmd" -
   echo "install_cron: removed"
   exit 0
 fi

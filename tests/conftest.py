@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -231,7 +233,6 @@ class AuthMoto:
 
 @pytest.fixture(scope="session")
 def moto_auth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthMoto]:
-    import json
 
     # The first 4 requests go unchecked: 3 set up the user, the 4th creates the shared bucket.
     server = MotoServer(tmp_path_factory.mktemp("moto-auth") / "moto.log", {"INITIAL_NO_AUTH_ACTION_COUNT": "4"})
@@ -282,3 +283,40 @@ def recorder():
     r = Recorder()
     yield r
     r.httpd.shutdown()
+
+
+# --- the public file and the cron job's settings ---------------------------------------
+
+
+def status_doc(updated: datetime, platform: str = "operational") -> dict:
+    return {
+        "schema_version": 1,
+        "updated_at": updated.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "platform_status": platform,
+        "maintenance": False,
+        "uptime": {"last_24h": 99.9, "last_7d": None, "last_30d": 99.5},
+        "backups": {"last_backup_status": "success", "last_backup_time": None},
+    }
+
+
+@pytest.fixture
+def status_bucket(s3) -> str:
+    return new_bucket(s3, "status")
+
+
+@pytest.fixture
+def pub_env(base_env, status_bucket, tmp_path) -> dict[str, str]:
+    env = {**base_env, "STATUS_BUCKET": status_bucket, "STATUS_BUCKET_KEY": "public/status.json"}
+    Path(env["OUTPUT_FILE"]).write_text(json.dumps(status_doc(datetime.now(UTC))))
+    return env
+
+
+def public_bytes(s3, bucket: str, key: str = "public/status.json") -> bytes:
+    return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+@pytest.fixture
+def job_env(pub_env, kuma, s3, bucket) -> dict[str, str]:
+    kuma.serve_version("2.5.3")
+    s3.put_object(Bucket=bucket, Key="db/nightly.sql.gz", Body=b"data")
+    return pub_env

@@ -13,43 +13,27 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ACCESS_KEY, ROOT, SECRET_KEY, cron_run, free_port, new_bucket, s3_client, wait_for, write_env
+from conftest import (
+    ACCESS_KEY,
+    ROOT,
+    SECRET_KEY,
+    cron_run,
+    free_port,
+    public_bytes,
+    s3_client,
+    status_doc,
+    wait_for,
+    write_env,
+)
 from kuma_replay import API_KEY, Reply
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
-
-
-def status_doc(updated: datetime, platform: str = "operational") -> dict:
-    return {
-        "schema_version": 1,
-        "updated_at": updated.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "platform_status": platform,
-        "maintenance": False,
-        "uptime": {"last_24h": 99.9, "last_7d": None, "last_30d": 99.5},
-        "backups": {"last_backup_status": "success", "last_backup_time": None},
-    }
-
-
-@pytest.fixture
-def status_bucket(s3) -> str:
-    return new_bucket(s3, "status")
-
-
-@pytest.fixture
-def pub_env(base_env, status_bucket, tmp_path) -> dict[str, str]:
-    env = {**base_env, "STATUS_BUCKET": status_bucket, "STATUS_BUCKET_KEY": "public/status.json"}
-    Path(env["OUTPUT_FILE"]).write_text(json.dumps(status_doc(datetime.now(UTC))))
-    return env
 
 
 def put_previous(s3, bucket: str, key: str = "public/status.json") -> bytes:
     body = json.dumps(status_doc(datetime.now(UTC) - timedelta(minutes=5), "degraded")).encode()
     s3.put_object(Bucket=bucket, Key=key, Body=body, ACL="public-read", ContentType="application/json")
     return body
-
-
-def public_bytes(s3, bucket: str, key: str = "public/status.json") -> bytes:
-    return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
 
 
 # --- upload_status_json.sh ------------------------------------------------
@@ -186,13 +170,6 @@ def test_missing_bucket_or_unreachable_endpoint_fail_loudly(s3, pub_env, status_
 
 
 # --- generate_and_upload.sh -------------------------------------------------
-
-
-@pytest.fixture
-def job_env(pub_env, kuma, s3, bucket) -> dict[str, str]:
-    kuma.serve_version("2.5.3")
-    s3.put_object(Bucket=bucket, Key="db/nightly.sql.gz", Body=b"data")
-    return pub_env
 
 
 def test_cron_wrapper_publishes_from_a_bare_environment_and_another_directory(s3, job_env, status_bucket, tmp_path):

@@ -66,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     if config is None:
         return common.failed(args, common.EXIT_CONFIG, "bad config (see the log line)")
     if not args.show and not config.cors_allowed_origins:
-        log.error("config error: CORS_ALLOWED_ORIGINS: is empty; list the website origins, comma-separated")
-        return common.EXIT_CONFIG
+        # Empty is the documented default: no cross-origin reader. The bucket's rules are left as they are.
+        log.info("CORS_ALLOWED_ORIGINS is empty: no CORS rule to apply; the bucket's rules are left as they are")
+        args.show = True
     from botocore.exceptions import BotoCoreError, ClientError
 
     from backup_checker import source_error

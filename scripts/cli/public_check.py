@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc
     elif problems:
         print(f"CRITICAL: {config.status_public_url}: {'; '.join(problems)}")
     else:
-        print(f"OK: {config.status_public_url} is fresh, valid, with the right headers and CORS")
+        cors = f" and CORS for {', '.join(origins)}" if origins else " (no CORS check: no origin given)"
+        print(f"OK: {config.status_public_url} is fresh, valid, with the right headers{cors}")
     return common.EXIT_OK if not problems else EXIT_CRITICAL
 
 
