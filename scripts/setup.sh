@@ -9,6 +9,10 @@ python="${PYTHON:-python3}"
 
 "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
   || { echo "setup: Python 3.11 or newer is needed ($python is $("$python" --version 2>&1))" >&2; exit 1; }
+if [[ ! -w "$root" || ( -e "$venv" && ! -w "$venv" ) ]]; then
+  echo "setup: $root is not writable by $(id -un): run this as the checkout's owner (sudo bash scripts/setup.sh for a root-owned /opt checkout)" >&2
+  exit 1
+fi
 [[ -x "$venv/bin/python" ]] || "$python" -m venv "$venv"
 reqs="$root/requirements.txt"
 [[ "${1:-}" == "--dev" ]] && reqs="$root/tests/requirements.txt"

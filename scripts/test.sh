@@ -9,13 +9,21 @@ fast=0
 [[ "${1:-}" == "--fast" ]] && fast=1
 
 bash scripts/setup.sh --dev
-if ! command -v faketime >/dev/null; then
-  # libfaketime skews the clock in the fast tests (clock skew) and ages moto's backups in the e2e stage.
+# Debian packages the tests drive for real: libfaketime (clock skew, backup ages), and sudo and
+# cron for the README's install path as a system user. Installed with apt-get when run as root.
+missing=()
+command -v faketime >/dev/null || missing+=(faketime)
+if (( ! fast )); then
+  command -v sudo >/dev/null || missing+=(sudo)
+  command -v crontab >/dev/null || missing+=(cron)
+fi
+if (( ${#missing[@]} )); then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-    echo "test: installing Debian's faketime (apt-get) for the clock tests"
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null
+    echo "test: installing Debian's ${missing[*]} (apt-get)"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
-    echo "test: faketime is missing: sudo apt-get install faketime (the clock and backup-age tests need it)" >&2
+    echo "test: missing ${missing[*]}: sudo apt-get install ${missing[*]}" >&2
   fi
 fi
 py="$root/.venv/bin/python"

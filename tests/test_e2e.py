@@ -7,7 +7,11 @@ which stops Uptime Kuma.
 from __future__ import annotations
 
 import json
+import secrets
+import shutil
+import stat
 import subprocess
+import tempfile
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -183,6 +187,55 @@ def test_a_restarted_uptime_kuma_is_never_green_in_its_first_seconds(stack, run)
     stack.wait_for_first_beats()
     result, doc = run(MONITOR_IDS="")
     assert (result.returncode, doc["platform_status"]) == (0, "degraded"), result.stdout
+
+
+def readme_install_block() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Install on a VM\n", 1)[1]
+    return section.split("```sh\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_install_path_as_a_system_user(stack, tmp_path):
+    """The README's block, line for line, as root: a system user, a root-owned checkout, one published run."""
+    user = f"elytra-t{secrets.token_hex(3)}"
+    dest = Path(tempfile.mkdtemp(prefix="elytra-install-", dir="/tmp"))
+    dest.rmdir()  # git clone makes it
+    ids = stack.state.monitor_ids
+    settings = stack.write_env(
+        tmp_path / "install.env",
+        OUTPUT_FILE="logs/status.json",
+        LOG_FILE="",
+        STATE_FILE="",
+        MONITOR_IDS=f"{ids['API']},{ids['Web']},{ids['Worker']}",
+    )
+    script = readme_install_block().replace("<this repo>", str(ROOT)).replace("/opt/elytra-status", str(dest))
+    script = script.replace("elytra-status", user)
+    # sudoedit is the one interactive step: the stack's settings go in instead, owner and mode kept.
+    script = "\n".join(
+        f"cat {settings} > config/.env" if line.startswith("sudoedit ") else line for line in script.splitlines()
+    )
+    try:
+        result = subprocess.run(
+            ["bash", "-euxo", "pipefail", "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root"},
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        assert "OK: " in result.stdout  # the public check
+        assert (dest / ".venv").stat().st_uid == 0  # the job cannot change the code it runs
+        owned = {p.name for p in (dest / "logs").iterdir() if p.stat().st_uid != 0}
+        assert {"status.log", "state.json", "status.json"} <= owned
+        assert stat.S_IMODE((dest / "config" / ".env").stat().st_mode) == 0o640
+        crontab = subprocess.run(["crontab", "-l", "-u", user], capture_output=True, text=True).stdout
+        assert f"{dest}/scripts/generate_and_upload.sh" in crontab
+        doc = public_document(stack)
+        assert doc is not None and doc["platform_status"] == "operational"
+    finally:
+        subprocess.run(["crontab", "-r", "-u", user], capture_output=True)
+        subprocess.run(["userdel", "--remove", user], capture_output=True)
+        shutil.rmtree(dest, ignore_errors=True)
 
 
 def test_uptime_kuma_stopped_publishes_unknown_and_the_heartbeat_says_down(stack, run, heartbeat):
