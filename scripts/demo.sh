@@ -6,4 +6,4 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/setup.sh" --dev >&2
-exec "$root/.venv/bin/python" "$root/scripts/dev/stack.py" demo "$@"
+exec "$root/.venv/bin/python" "$root/scripts/dev/demo.py" "$@"

@@ -8,20 +8,19 @@ The end-to-end tests drive the same class.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import kuma_live
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -103,7 +102,7 @@ class Stack:
         self.state_file.write_text(json.dumps(asdict(self.state), indent=2))
         os.chmod(self.state_file, 0o600)
 
-    def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+    def spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
         proc = subprocess.Popen(
             argv,
@@ -166,7 +165,7 @@ class Stack:
                 "FAKETIME_NO_CACHE": "1",
                 "DONT_FAKE_MONOTONIC": "1",
             }
-        self._spawn("s3", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.state.s3_port)], env)
+        self.spawn("s3", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.state.s3_port)], env)
         wait_for(lambda: port_open(self.state.s3_port), 30, "moto_server")
         self.ages_backups = lib is not None
 
@@ -219,7 +218,7 @@ class Stack:
     def start_targets(self) -> None:
         out = self.workdir / "targets.log"
         out.write_text("")
-        self._spawn("targets", [sys.executable, str(ROOT / "scripts/dev/targets.py"), "3"])
+        self.spawn("targets", [sys.executable, str(ROOT / "scripts/dev/targets.py"), "3"])
         ports = wait_for(lambda: self.log_text("targets").strip(), 15, "HTTP targets")
         self.state.target_ports = json.loads(ports.splitlines()[0])
         self.state.closed_port = self.state.closed_port or free_port()
@@ -238,31 +237,8 @@ class Stack:
         return f"http://127.0.0.1:{self.state.kuma_port}"
 
     def start_kuma(self) -> None:
-        package = subprocess.run(
-            ["bash", str(ROOT / "scripts/dev/install_uptime_kuma.sh")], check=True, capture_output=True, text=True
-        ).stdout.strip()
-        data = self.workdir / "kuma-data"
-        data.mkdir(exist_ok=True)
-        config = data / "db-config.json"
-        if not config.exists():
-            config.write_text('{"type":"sqlite"}')  # without it the server waits on a set-up web page
-        self.state.kuma_port = self.state.kuma_port or free_port()
-        closed = f"http://127.0.0.1:{self.state.closed_port or free_port()}"
-        env = {
-            "UPTIME_KUMA_HOST": "127.0.0.1",
-            "UPTIME_KUMA_PORT": str(self.state.kuma_port),
-            "DATA_DIR": f"{data}/",
-            # The update check must not leave the machine: a closed local port answers it.
-            "HTTP_PROXY": closed,
-            "HTTPS_PROXY": closed,
-            "http_proxy": closed,
-            "https_proxy": closed,
-            "NO_PROXY": "127.0.0.1,localhost",
-            "no_proxy": "127.0.0.1,localhost",
-        }
-        before = len(self.log_text("kuma"))
-        self._spawn("kuma", ["node", "server/server.js"], env, cwd=Path(package))
-        wait_for(lambda: "Listening on" in self.log_text("kuma")[before:], 120, "Uptime Kuma")
+        """Install (first run only, with progress), then start Uptime Kuma; back once it listens."""
+        kuma_live.start(self)
 
     def restart_kuma(self) -> None:
         """Stop Uptime Kuma and start it again on the same data and port; back once it listens."""
@@ -271,70 +247,7 @@ class Stack:
 
     def seed_kuma(self) -> None:
         """Admin, monitors, a paused one, an API key and a published status page, over Socket.IO."""
-        import socketio
-
-        self.state.kuma_password = self.state.kuma_password or secrets.token_urlsafe(16) + "A1"
-        client = socketio.Client(reconnection=False)
-        greeted = threading.Event()
-        client.on("loginRequired", lambda *_: greeted.set())
-        client.on("setup", lambda *_: greeted.set())
-        client.connect(self.kuma_url, transports=["websocket"], wait_timeout=20)
-        greeted.wait(5)  # events sent before the greeting are dropped
-
-        def call(event: str, *args: Any) -> dict[str, Any]:
-            answer = client.call(event, args if len(args) != 1 else args[0], timeout=60)
-            if isinstance(answer, dict) and answer.get("ok") is False:
-                raise RuntimeError(f"Uptime Kuma refused {event}: {answer.get('msg')}")
-            return answer
-
-        try:
-            call("setup", "admin", self.state.kuma_password)
-            call("login", {"username": "admin", "password": self.state.kuma_password, "token": ""})
-            settings = call("getSettings")["data"]
-            settings["checkUpdate"] = False
-            call("setSettings", settings, self.state.kuma_password)
-            for spec in MONITORS:
-                port = self.state.closed_port if spec["target"] is None else self.state.target_ports[spec["target"]]
-                monitor = {
-                    "type": "http",
-                    "name": spec["name"],
-                    "url": f"http://127.0.0.1:{port}/",
-                    "method": "GET",
-                    "interval": 20,
-                    "retryInterval": 20,
-                    "maxretries": 0,
-                    "timeout": 8,
-                    "accepted_statuscodes": ["200-299"],
-                    "notificationIDList": {},
-                    "kafkaProducerBrokers": [],
-                    "kafkaProducerSaslOptions": {},
-                    # Added paused, not paused after its first check: a check in flight when the
-                    # pause lands leaves its sample on /metrics (seen on 2.0.0-dev.0).
-                    "active": not spec.get("paused"),
-                }
-                self.state.monitor_ids[spec["name"]] = call("add", monitor)["monitorID"]
-                if spec.get("paused"):
-                    call("pauseMonitor", self.state.monitor_ids[spec["name"]])
-            self.state.api_key = call("addAPIKey", {"name": "status-generator", "expires": None, "active": 1})["key"]
-            call("addStatusPage", "Elytra", SLUG)
-            page_config = {
-                "slug": SLUG,
-                "title": "Elytra",
-                "description": "Local stack",
-                "theme": "auto",
-                "showTags": False,
-                "footerText": "",
-                "customCSS": "",
-                "showPoweredBy": False,
-                "showCertificateExpiry": False,
-                "googleAnalyticsId": None,
-                "domainNameList": [],
-            }
-            group = {"name": "Services", "monitorList": [{"id": i} for i in self.state.monitor_ids.values()]}
-            call("saveStatusPage", SLUG, page_config, "/icon.svg", [group])
-        finally:
-            client.disconnect()
-        self.save()
+        kuma_live.seed(self)
 
     def metrics_states(self) -> dict[str, int]:
         """Monitor name -> state as /metrics says now; {} while Uptime Kuma does not answer."""
@@ -366,7 +279,9 @@ class Stack:
             "UPTIME_KUMA_URL": self.kuma_url,
             "UPTIME_KUMA_API_KEY": self.state.api_key,
             "UPTIME_KUMA_STATUS_PAGE": SLUG,
-            "MONITOR_IDS": "",
+            # The monitors the stack made, as an operator with a fixed set would list them: a run right
+            # after Uptime Kuma's start is then judged, not blind (README "The expected set").
+            "MONITOR_IDS": ",".join(str(ids[m["name"]]) for m in MONITORS if not m.get("paused") and m["name"] in ids),
             "CRITICAL_MONITOR_IDS": str(ids.get("API", "")),
             "SPACES_ENDPOINT": self.s3_url,
             "SPACES_ACCESS_KEY": self.state.access_key,
@@ -401,7 +316,6 @@ class Stack:
         self.seed_s3()
         self.start_targets()
         say(f"HTTP targets on ports {self.state.target_ports}")
-        say("Uptime Kuma: installing (first run only) and starting")
         self.start_kuma()
         say(f"Uptime Kuma on {self.kuma_url}")
         self.seed_kuma()
@@ -420,84 +334,3 @@ def _alive(pid: int) -> bool:
         return done == 0
     except ChildProcessError:
         return True
-
-
-def cron_env(home: Path) -> dict[str, str]:
-    return {"PATH": "/usr/bin:/bin", "HOME": str(home)}
-
-
-def demo(keep: bool, workdir: Path) -> int:
-    import requests
-
-    if (workdir / "stack.json").exists():
-        Stack(workdir).stop_all()  # a stack left over from --keep
-    shutil.rmtree(workdir, ignore_errors=True)  # a new Uptime Kuma database, a new everything
-    stack = Stack(workdir)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    ok = False
-    try:
-        stack.start_all()
-        env_file = stack.write_env()
-        home = workdir / "home"
-        home.mkdir(exist_ok=True)
-        say("running scripts/generate_and_upload.sh as cron would (env -i, PATH=/usr/bin:/bin, cwd /)")
-        run = subprocess.run(
-            [
-                "env",
-                "-i",
-                *(f"{k}={v}" for k, v in cron_env(home).items()),
-                "bash",
-                str(ROOT / "scripts/generate_and_upload.sh"),
-                "--env-file",
-                str(env_file),
-            ],
-            cwd="/",
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        sys.stderr.write(run.stdout)
-        say(f"cron wrapper exit code {run.returncode}")
-        public = stack.env()["STATUS_PUBLIC_URL"]
-        fetched = requests.get(public, timeout=10)
-        say(
-            f"GET {public} -> HTTP {fetched.status_code}, {fetched.headers.get('Content-Type')}, "
-            f"Cache-Control: {fetched.headers.get('Cache-Control')}"
-        )
-        print(fetched.text, end="")
-        check = subprocess.run(
-            [str(BIN / "python"), str(ROOT / "scripts/cli/public_check.py"), "--env-file", str(env_file)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        say(f"public check: {check.stdout.strip()}")
-        ok = run.returncode in (0, 3) and fetched.status_code == 200 and check.returncode == 0
-        if keep and ok:
-            say(f"left running; settings in {env_file}; Uptime Kuma admin password in {stack.state_file}")
-            say(f"stop it with: {BIN / 'python'} scripts/dev/stack.py stop")
-        return 0 if ok else 1
-    except KeyboardInterrupt:
-        say("interrupted")
-        return 130
-    finally:
-        if not (keep and ok):
-            stack.stop_all()
-            say("stopped every process the demo started")
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=("demo", "stop"))
-    parser.add_argument("--keep", action="store_true", help="leave the stack running for exploration")
-    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
-    args = parser.parse_args(argv)
-    if args.command == "stop":
-        Stack(args.workdir).stop_all()
-        say("stopped")
-        return 0
-    return demo(args.keep, args.workdir)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
