@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -177,6 +178,20 @@ def write_env(path: Path, values: dict[str, str]) -> Path:
     path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
     path.chmod(0o600)  # as setup.sh writes config/.env: others may not read the keys
     return path
+
+
+def shadow_venv(tmp_path: Path, aws_script: str) -> Path:
+    """A venv that is the real one but for its `aws`, which runs aws_script first."""
+    venv = Path(sys.executable).parent.parent
+    shadow = tmp_path / "venv"
+    (shadow / "bin").mkdir(parents=True)
+    (shadow / "lib").symlink_to(venv / "lib")
+    shutil.copy(venv / "pyvenv.cfg", shadow / "pyvenv.cfg")
+    (shadow / "bin" / "python").symlink_to(Path(sys.executable).resolve())
+    fake = shadow / "bin" / "aws"
+    fake.write_text(f'#!/bin/bash\n{aws_script}\nexec {venv}/bin/aws "$@"\n')
+    fake.chmod(0o755)
+    return shadow / "bin" / "python"
 
 
 def cron_run(script: str, env_file: Path, cwd: Path, *args: str, extra: dict | None = None, timeout: float = 120):

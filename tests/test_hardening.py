@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, cron_run, free_port, public_bytes, run_script, wait_for, write_env
+from conftest import ROOT, cron_run, free_port, public_bytes, run_script, shadow_venv, wait_for, write_env
 from kuma_replay import ReplayServer, Reply
 
 # --- LOG_FILE on a full or read-only disk ---------------------------------------------------
@@ -32,20 +30,6 @@ def test_a_broken_log_file_is_one_line_and_the_run_goes_on(base_env, kuma, mount
 
 
 # --- a job killed with SIGKILL in the middle of its upload ------------------------------------
-
-
-def shadow_venv(tmp_path: Path, aws_script: str) -> Path:
-    """A venv that is the real one but for its `aws`, which runs aws_script first."""
-    venv = Path(sys.executable).parent.parent
-    shadow = tmp_path / "venv"
-    (shadow / "bin").mkdir(parents=True)
-    (shadow / "lib").symlink_to(venv / "lib")
-    shutil.copy(venv / "pyvenv.cfg", shadow / "pyvenv.cfg")
-    (shadow / "bin" / "python").symlink_to(Path(sys.executable).resolve())
-    fake = shadow / "bin" / "aws"
-    fake.write_text(f'#!/bin/bash\n{aws_script}\nexec {venv}/bin/aws "$@"\n')
-    fake.chmod(0o755)
-    return shadow / "bin" / "python"
 
 
 def alive(pid: int) -> bool:

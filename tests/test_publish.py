@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from conftest import (
     free_port,
     public_bytes,
     s3_client,
+    shadow_venv,
     status_doc,
     wait_for,
     write_env,
@@ -241,27 +241,18 @@ def test_two_runs_started_together_one_publishes_the_other_hits_the_lock(moto, j
 
 def test_no_secret_on_any_command_line_while_the_aws_child_runs(job_env, tmp_path):
     """A shadow venv whose `aws` records every process's argv, and its own environment, then runs the real one."""
-    venv = Path(sys.executable).parent.parent
-    shadow = tmp_path / "venv"
-    (shadow / "bin").mkdir(parents=True)
-    (shadow / "lib").symlink_to(venv / "lib")
-    shutil.copy(venv / "pyvenv.cfg", shadow / "pyvenv.cfg")
-    (shadow / "bin" / "python").symlink_to(Path(sys.executable).resolve())
     record = tmp_path / "argv.txt"
-    fake = shadow / "bin" / "aws"
-    fake.write_text(
-        "#!/bin/bash\n"
+    python = shadow_venv(
+        tmp_path,
         f"printf '%s\\n' \"$0 $*\" > {record}\n"
         f"ps -eo args >> {record}\n"
-        f'echo "ENV_HAS_KEY=${{AWS_SECRET_ACCESS_KEY:+yes}}" >> {record}\n'
-        f'exec {venv}/bin/aws "$@"\n'
+        f'echo "ENV_HAS_KEY=${{AWS_SECRET_ACCESS_KEY:+yes}}" >> {record}',
     )
-    fake.chmod(0o755)
     result = cron_run(
         "generate_and_upload.sh",
         write_env(tmp_path / "job.env", job_env),
         tmp_path,
-        extra={"ELYTRA_PYTHON": str(shadow / "bin" / "python")},
+        extra={"ELYTRA_PYTHON": str(python)},
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
