@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
+
+from kuma_public import MAX_ITEMS, PageIncident, PageMonitor, PublishedPage, incident, parse_page  # noqa: F401
 
 from kuma_metrics import KumaError, KumaUnreachable, get
 from logs import log
@@ -15,15 +16,8 @@ if TYPE_CHECKING:
     import requests
 
 
-@dataclass(frozen=True)
-class PageMonitor:
-    id: int
-    name: str
-    type: str
-
-
-def fetch_status_page(session: requests.Session, config: Config, deadline: Deadline) -> list[PageMonitor] | None:
-    """The monitors on the published status page, or None (logged) when it cannot be read."""
+def fetch_status_page(session: requests.Session, config: Config, deadline: Deadline) -> PublishedPage | None:
+    """The published status page (groups, monitors, incidents, maintenance), or None (logged) when unreadable."""
     slug = config.uptime_kuma_status_page
     url = f"{config.uptime_kuma_url}/api/status-page/{slug}"
     try:
@@ -34,14 +28,7 @@ def fetch_status_page(session: requests.Session, config: Config, deadline: Deadl
         if response.status_code != 200:
             log.warning("status page %s answered HTTP %s: its figures are skipped", url, response.status_code)
             return None
-        data = response.json()
-        seen: dict[int, PageMonitor] = {}
-        for group in data.get("publicGroupList") or []:
-            for item in group.get("monitorList") or []:
-                seen[int(item["id"])] = PageMonitor(
-                    int(item["id"]), str(item.get("name", "")), str(item.get("type", ""))
-                )
-        return list(seen.values())
+        return parse_page(str(slug), response.json())
     except KumaUnreachable as exc:
         log.warning(
             "status page %r unreadable (%s): check UPTIME_KUMA_STATUS_PAGE; a 1.23-era server never"
@@ -109,3 +96,32 @@ def fetch_badge(
         log.warning("badge %s answered HTTP %s", url, response.status_code)
         return None
     return parse_badge(response.text)
+
+
+def fetch_incident_history(session: requests.Session, config: Config, deadline: Deadline) -> list[PageIncident] | None:
+    """Every incident of the page, resolved ones included (2.5+), newest first, at most MAX_ITEMS.
+
+    None when the server has no such route: the 1.23-era answers its web app's HTML there.
+    """
+    from urllib.parse import quote
+
+    base = f"{config.uptime_kuma_url}/api/status-page/{config.uptime_kuma_status_page}/incident-history"
+    found: list[PageIncident] = []
+    cursor = None
+    try:
+        while len(found) < MAX_ITEMS:
+            response = get(session, base + (f"?cursor={quote(cursor)}" if cursor else ""), config, deadline)
+            if response.status_code != 200 or "json" not in response.headers.get("Content-Type", ""):
+                return found or None
+            data = response.json()
+            found += [incident(item) for item in data.get("incidents") or []]
+            cursor = data.get("nextCursor")
+            if not data.get("hasMore") or not isinstance(cursor, str):
+                break
+    except (KumaError, DeadlineExceeded) as exc:
+        log.warning("incident history unreadable: %s", exc)
+        return None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        log.warning("incident history %s answered something that is not its JSON", base)
+        return None
+    return found[:MAX_ITEMS]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from kuma_public import PageIncident, PageMonitor, PublishedPage
+
 import expected
 import timing
 from kuma_metrics import UNKNOWN, UNTIED, MetricsAnswer, Monitor, ParsedMetrics
-from kuma_page import PageMonitor
 from logs import log
 from run_state import KumaMemory
 from settings import Config
@@ -29,6 +30,10 @@ class KumaReport:
     clock_offset: float | None = None
     server_age: float | None = None
     memory: KumaMemory = field(default_factory=KumaMemory)
+    # For the public bundle: the published page, every state /metrics ties to an id, past incidents.
+    page: PublishedPage | None = None
+    states: dict[int, int] = field(default_factory=dict)
+    history: list[PageIncident] | None = None
 
     @property
     def incomplete(self) -> bool:
@@ -170,4 +175,5 @@ def judge(
     judge_presence(parsed, page, {p.id for p in untied}, config, report)
     report.monitors, problems = select_monitors(parsed, page, untied, config, report)
     report.problems += problems
+    report.states = {m.id: m.state for m in parsed.monitors if m.id is not None}
     return report

@@ -35,7 +35,14 @@ from kuma_metrics import (  # noqa: F401 - the client's public names, as before 
     fetch_metrics,
     parse_metrics,
 )
-from kuma_page import PageMonitor, fetch_badge, fetch_page_uptimes, fetch_status_page, parse_badge  # noqa: F401
+from kuma_page import (  # noqa: F401
+    PageMonitor,
+    fetch_badge,
+    fetch_incident_history,
+    fetch_page_uptimes,
+    fetch_status_page,
+    parse_badge,
+)
 from logs import log
 from run_state import KumaMemory
 from settings import Config
@@ -127,9 +134,13 @@ def read_kuma(
     deadline = deadline or Deadline.after(config.run_deadline_seconds)
     answer = fetch_metrics(session, config, deadline)
     parsed = parse_metrics(answer.body)
-    page = fetch_status_page(session, config, deadline) if config.uptime_kuma_status_page else None
+    published = fetch_status_page(session, config, deadline) if config.uptime_kuma_status_page else None
+    page = published.monitors if published else None
     report = judge(parsed, page, config, memory or KumaMemory(), answer)
+    report.page = published
     fill_uptime(report.monitors, page, session, config, deadline)
+    if published is not None:
+        report.history = fetch_incident_history(session, config, deadline)
     return report
 
 
