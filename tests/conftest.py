@@ -168,6 +168,7 @@ def base_env(kuma: ReplayServer, moto: MotoServer, bucket: str, tmp_path: Path) 
         "BACKUP_BUCKET": bucket,
         "OUTPUT_FILE": str(tmp_path / "status.json"),
         "LOG_FILE": str(tmp_path / "logs" / "status.log"),
+        "BUNDLE_DIR": str(tmp_path / "public"),
         "STATE_FILE": str(tmp_path / "state" / "state.json"),
         "HTTP_TIMEOUT_SECONDS": "3",
         "RUN_DEADLINE_SECONDS": "15",

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import public_files
 
 import common
 import s3
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
 
 EXIT_REFUSED = 1  # the file is missing, empty, invalid or stale: nothing was uploaded
 AWS = Path(sys.executable).parent / "aws"  # the venv's AWS CLI, whatever PATH cron gives
+AWS_CONFIG = Path(__file__).resolve().parent / "aws_cli.conf"
 
 
 class PublishError(Exception):
@@ -66,8 +71,9 @@ def aws_environment(config: Config) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": config.spaces_access_key,
         "AWS_SECRET_ACCESS_KEY": config.spaces_secret_key,
         "AWS_DEFAULT_REGION": config.spaces_region,
-        # No profile, no ~/.aws: what config/.env says is all that counts.
-        "AWS_CONFIG_FILE": os.devnull,
+        # No profile, no ~/.aws: what config/.env says is all that counts. This one file sets
+        # one request at a time, so keys go up in sorted order and status.json, sorting last, goes last.
+        "AWS_CONFIG_FILE": str(AWS_CONFIG),
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_EC2_METADATA_DISABLED": "true",
         # The 2025 default checksums broke uploads to Spaces.
@@ -79,13 +85,15 @@ def aws_environment(config: Config) -> dict[str, str]:
     }
 
 
-def upload_command(path: Path, config: Config) -> list[str]:
+def upload_command(staging: Path, config: Config) -> list[str]:
+    """One `aws s3 cp --recursive` of the staged folder into the status folder of the bucket."""
     return [
         str(AWS),
         "s3",
         "cp",
-        str(path),
-        f"s3://{config.status_bucket}/{config.status_bucket_key}",
+        str(staging),
+        f"s3://{config.status_bucket}/{public_files.key_prefix(config)}",
+        "--recursive",
         "--endpoint-url",
         config.spaces_endpoint,
         "--region",
@@ -125,11 +133,11 @@ def explain_aws_failure(stderr: str, config: Config) -> str:
     return f"aws s3 cp failed: {last[-1][:300] if last else 'no message'}"
 
 
-def upload(path: Path, config: Config, run: Callable[..., Any] = subprocess.run) -> None:
-    """Put the file at s3://STATUS_BUCKET/STATUS_BUCKET_KEY, public-read, with its headers."""
+def upload(staging: Path, config: Config, run: Callable[..., Any] = subprocess.run) -> None:
+    """Put the staged files under the status folder, public-read, with their headers, in one AWS CLI process."""
     try:
         result = run(
-            upload_command(path, config),
+            upload_command(staging, config),
             env=aws_environment(config),
             capture_output=True,
             text=True,
@@ -147,41 +155,57 @@ def upload(path: Path, config: Config, run: Callable[..., Any] = subprocess.run)
         raise PublishError(explain_aws_failure(result.stderr, config))
 
 
-def verify(config: Config, size: int, client: Any = None) -> None:
-    """HEAD the uploaded object: its type, cache control and size must be what was sent."""
+def verify(config: Config, sizes: dict[str, int], client: Any = None) -> None:
+    """HEAD each uploaded object: its type, cache control and size must be what was sent."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    try:
-        client = client or s3.make_s3_client(config)
-        head = client.head_object(Bucket=config.status_bucket, Key=config.status_bucket_key)
-    except (BotoCoreError, ClientError) as exc:
-        raise PublishError(f"cannot HEAD the uploaded object: {type(exc).__name__}") from None
-    found = {
-        "Content-Type": head.get("ContentType"),
-        "Cache-Control": head.get("CacheControl"),
-        "size": head.get("ContentLength"),
-    }
-    wanted = {"Content-Type": "application/json", "Cache-Control": status_doc.cache_control(config), "size": size}
-    wrong = [f"{k} is {found[k]!r}, expected {v!r}" for k, v in wanted.items() if found[k] != v]
+    client = client or s3.make_s3_client(config)
+    wrong = []
+    for key, size in sizes.items():
+        try:
+            head = client.head_object(Bucket=config.status_bucket, Key=key)
+        except (BotoCoreError, ClientError) as exc:
+            raise PublishError(f"cannot HEAD the uploaded {key}: {type(exc).__name__}") from None
+        found = {
+            "Content-Type": head.get("ContentType"),
+            "Cache-Control": head.get("CacheControl"),
+            "size": head.get("ContentLength"),
+        }
+        wanted = {"Content-Type": "application/json", "Cache-Control": status_doc.cache_control(config), "size": size}
+        wrong += [f"{key}: {k} is {found[k]!r}, expected {v!r}" for k, v in wanted.items() if found[k] != v]
     if wrong:
-        raise PublishError("uploaded object does not match: " + "; ".join(wrong))
+        raise PublishError("uploaded objects do not match: " + "; ".join(wrong))
 
 
 def publish(config: Config, now: datetime, client: Any = None) -> int:
-    """Check, upload, verify; log one line for the outcome and return an exit code."""
-    target = f"s3://{config.status_bucket}/{config.status_bucket_key}"
+    """Check status.json and the bundle, upload them in one process, verify; one log line for the outcome."""
+    target = f"s3://{config.status_bucket}/{public_files.key_prefix(config)}"
     try:
         size = check_file(config.output_file, config, now)
-    except RefusedFile as exc:
+        document = json.loads(config.output_file.read_bytes())
+        bundle_files = public_files.check_bundle(config, document)
+    except (RefusedFile, public_files.RefusedBundle) as exc:
         log.error("upload refused, nothing sent, %s left as it was: %s", target, exc)
         return EXIT_REFUSED
+    if not bundle_files:
+        log.info("no bundle in %s: status.json goes alone", config.bundle_dir)
+    prefix = public_files.key_prefix(config)
+    sizes = {prefix + key: path.stat().st_size for key, path in bundle_files.items()}
+    sizes[config.status_bucket_key] = size
     try:
-        upload(config.output_file, config)
-        verify(config, size, client)
+        staging = public_files.stage(config, config.output_file, bundle_files)
+    except OSError as exc:
+        log.error("upload refused, nothing sent: cannot stage the files: %s", exc.strerror)
+        return EXIT_REFUSED
+    try:
+        upload(staging, config)
+        verify(config, sizes, client)
     except PublishError as exc:
         log.error("upload to %s failed: %s", target, exc)
         return common.EXIT_UPLOAD_FAILED
-    log.info("uploaded %s to %s (%d bytes, public-read, verified)", config.output_file, target, size)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    log.info("uploaded %d files to %s (status.json %d bytes, public-read, verified)", len(sizes), target, size)
     return common.EXIT_OK
 
 

@@ -129,6 +129,15 @@ def path(values: Mapping[str, str], name: str, default: str) -> Path:
     return found
 
 
+def folder(values: Mapping[str, str], name: str, default: str) -> Path:
+    """A folder path; relative ones from the checkout. It may not exist yet, but may not be a file."""
+    found = Path(text(values, name, False, default)).expanduser()
+    found = found if found.is_absolute() else ROOT / found
+    if found.exists() and not found.is_dir():
+        raise ConfigError(name, f"{found} is a file; it must name a folder")
+    return found
+
+
 def bucket(values: Mapping[str, str], name: str, required: bool) -> str:
     value = text(values, name, required)
     if value and not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", value):

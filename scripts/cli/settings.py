@@ -42,6 +42,7 @@ KNOWN_VARIABLES = (
     "UPLOAD_TIMEOUT_SECONDS",
     "HEARTBEAT_URL",
     "STATE_FILE",
+    "BUNDLE_DIR",
 )
 # Environment variables with these prefixes are checked for near-miss spellings;
 # the rest of the process environment is none of our business.
@@ -77,11 +78,18 @@ class Config:
     upload_timeout_seconds: float
     heartbeat_url: str | None
     state_file: Path = ROOT / "logs" / "state.json"
+    bundle_dir: Path = ROOT / "logs" / "public"
     warnings: tuple[str, ...] = ()
 
     def own_objects(self, bucket: str) -> frozenset[str]:
         """Keys this project publishes in bucket: never counted as backups, whatever BACKUP_PREFIX says."""
-        return frozenset({self.status_bucket_key}) if bucket == self.status_bucket else frozenset()
+        if bucket != self.status_bucket:
+            return frozenset()
+        import bundle_schema
+
+        folder = self.status_bucket_key.rpartition("/")[0]
+        prefix = f"{folder}/" if folder else ""
+        return frozenset({self.status_bucket_key, *(prefix + key for key in bundle_schema.file_keys())})
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -192,6 +200,7 @@ def parse_config(values: Mapping[str, str], needs: tuple[str, ...] = ()) -> Conf
         upload_timeout_seconds=v.number(values, "UPLOAD_TIMEOUT_SECONDS", 60, 5, 300),
         heartbeat_url=v.url(values, "HEARTBEAT_URL", False) or None,
         state_file=v.path(values, "STATE_FILE", "logs/state.json"),
+        bundle_dir=v.folder(values, "BUNDLE_DIR", "logs/public"),
         warnings=tuple(warnings),
     )
 

@@ -218,7 +218,7 @@ def clock_problem(run: StatusRun) -> str | None:
 
 
 def generate(config: Config, now: datetime, session: Any = None, s3_client: Any = None) -> tuple[int, StatusRun]:
-    """One full run: read, build, validate, write. Returns the exit code and what was found."""
+    """One full run: read, build, validate, write status.json and its bundle. Returns the exit code and the run."""
     import run_state
 
     deadline = Deadline.after(config.run_deadline_seconds)
@@ -226,16 +226,25 @@ def generate(config: Config, now: datetime, session: Any = None, s3_client: Any 
     run = collect(config, now, deadline, session, s3_client, state.kuma)
     if run.kuma is not None:
         state.kuma = run.kuma.memory
+    try:
+        return write_all(config, run, state, now), run
+    finally:
         run_state.save(config.state_file, state)
+
+
+def write_all(config: Config, run: StatusRun, state: Any, now: datetime) -> int:
+    """status.json, then the bundle beside it; nothing when the clock cannot be trusted."""
+    import public_files
+
     skew = clock_problem(run)
     if skew:
         log.error("%s", skew)
-        return common.EXIT_FAILED, run
+        return common.EXIT_FAILED
     try:
         write_status(run.document, config.output_file)
     except StatusWriteError as exc:
         log.error("%s", exc)
-        return common.EXIT_FAILED, run
+        return common.EXIT_FAILED
     log.info(
         "wrote %s: platform_status=%s uptime=%s backups=%s",
         config.output_file,
@@ -243,10 +252,15 @@ def generate(config: Config, now: datetime, session: Any = None, s3_client: Any 
         json.dumps(run.document["uptime"]),
         run.document["backups"]["last_backup_status"],
     )
+    try:
+        public_files.write_bundle(config, run.document, run.kuma, state, now)
+    except (public_files.RefusedBundle, OSError) as exc:
+        log.error("bundle not written to %s (BUNDLE_DIR): %s; nothing will be uploaded with it", config.bundle_dir, exc)
+        return common.EXIT_FAILED
     if run.failed_sources:
         log.error("sources failed: %s (published as unknown where they count)", ", ".join(run.failed_sources))
-        return common.EXIT_SOURCE_FAILED, run
-    return common.EXIT_OK, run
+        return common.EXIT_SOURCE_FAILED
+    return common.EXIT_OK
 
 
 def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc_now) -> int:

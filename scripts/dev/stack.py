@@ -295,6 +295,7 @@ class Stack:
             "BACKUP_MAX_AGE_HOURS": "25",
             "OUTPUT_FILE": str(self.workdir / "status.json"),
             "LOG_FILE": str(self.workdir / "status.log"),
+            "BUNDLE_DIR": str(self.workdir / "public"),
             "STATE_FILE": str(self.workdir / "state.json"),
             "HTTP_TIMEOUT_SECONDS": "5",
             "RUN_DEADLINE_SECONDS": "30",

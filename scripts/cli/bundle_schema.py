@@ -1,0 +1,46 @@
+"""The bundle's JSON Schemas (bundle.schema.json): one per file, checked before writing and before upload."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+SCHEMA_FILE = Path(__file__).resolve().parent / "bundle.schema.json"
+
+
+class InvalidBundle(ValueError):
+    """A bundle file that is not what its schema allows; the message names it."""
+
+
+@functools.cache
+def _schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_FILE.read_text())
+
+
+def file_keys() -> tuple[str, ...]:
+    """The bundle's files, by key under the status folder."""
+    return tuple(_schema()["files"])
+
+
+@functools.cache
+def _validator(key: str) -> Any:
+    import fastjsonschema
+
+    schema = _schema()
+    return fastjsonschema.compile(
+        {"$ref": f"#/definitions/{schema['files'][key]}", "definitions": schema["definitions"]}
+    )
+
+
+def check(key: str, document: Any) -> None:
+    """Raise InvalidBundle unless document is what the schema allows for key."""
+    import fastjsonschema
+
+    if key not in _schema()["files"]:
+        raise InvalidBundle(f"{key} is not a file of the bundle")
+    try:
+        _validator(key)(document)
+    except fastjsonschema.JsonSchemaException as exc:
+        raise InvalidBundle(f"{key} fails its schema: {exc.message}") from None
