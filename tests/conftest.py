@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -181,18 +180,32 @@ def write_env(path: Path, values: dict[str, str]) -> Path:
     return path
 
 
-def shadow_venv(tmp_path: Path, aws_script: str) -> Path:
-    """A venv that is the real one but for its `aws`, which runs aws_script first."""
-    venv = Path(sys.executable).parent.parent
-    shadow = tmp_path / "venv"
-    (shadow / "bin").mkdir(parents=True)
-    (shadow / "lib").symlink_to(venv / "lib")
-    shutil.copy(venv / "pyvenv.cfg", shadow / "pyvenv.cfg")
-    (shadow / "bin" / "python").symlink_to(Path(sys.executable).resolve())
-    fake = shadow / "bin" / "aws"
-    fake.write_text(f'#!/bin/bash\n{aws_script}\nexec {venv}/bin/aws "$@"\n')
-    fake.chmod(0o755)
-    return shadow / "bin" / "python"
+@pytest.fixture
+def silent_endpoint() -> Iterator[str]:
+    """An endpoint that accepts connections and never answers: every request waits for its read timeout."""
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)  # the kernel completes the handshakes; nothing ever reads or writes
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sock.close()
+
+
+def find_process(marker: str) -> int | None:
+    """The pid of a live process whose command line holds marker."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and entry.name != str(os.getpid()):
+            try:
+                if marker in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    return int(entry.name)
+            except OSError:
+                continue
+    return None
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()[1])
 
 
 def cron_run(script: str, env_file: Path, cwd: Path, *args: str, extra: dict | None = None, timeout: float = 120):

@@ -64,7 +64,7 @@ class ReplayServer:
 
             def do_GET(self) -> None:  # noqa: N802
                 replay.requests.append((self.path, self.headers.get("Authorization", "")))
-                reply = replay.routes.get(self.path.split("?")[0])
+                reply = replay.routes.get(self.path) or replay.routes.get(self.path.split("?")[0])
                 if reply is None:
                     reply = Reply(404, [("Content-Type", "text/plain")], b"not found")
                 if self.path.startswith("/metrics") and not replay._authorized(self.headers.get("Authorization")):
@@ -107,6 +107,23 @@ class ReplayServer:
         for path in folder.glob("badge_*_uptime_*.txt"):
             _, monitor_id, _, duration = path.stem.split("_")
             self.routes[f"/api/badge/{monitor_id}/uptime/{duration}"] = load_capture(path)
+
+    def serve_incidents(self, version: str, slug: str = "elytra") -> None:
+        """A server with incidents and maintenance: its /metrics, page, heartbeat and incident history."""
+        folder = FIXTURES / version
+        self.routes["/metrics"] = capture(version, "metrics_apikey.txt")
+        self.routes[f"/api/status-page/{slug}"] = capture(version, "status-page_elytra.txt")
+        self.routes[f"/api/status-page/heartbeat/{slug}"] = capture(version, "status-page_heartbeat_elytra.txt")
+        history = f"/api/status-page/{slug}/incident-history"
+        if (folder / "incident-history_elytra.txt").exists():
+            self.routes[history] = capture(version, "incident-history_elytra.txt")
+            if (folder / "incident-history_elytra_cursor.txt").exists():
+                cursor = history + "?cursor=2026-11-28%2006%3A29%3A41"
+                self.routes[cursor] = capture(version, "incident-history_elytra_cursor.txt")
+        else:  # the 1.23-era has no such route: its catch-all answers the web app's HTML
+            self.routes[history] = Reply(
+                200, [("Content-Type", "text/html; charset=utf-8")], b"<!DOCTYPE html><html></html>"
+            )
 
     def badge_paths(self) -> list[str]:
         return [p for p, _ in self.requests if p.startswith("/api/badge/")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -17,10 +18,10 @@ from conftest import (
     ROOT,
     SECRET_KEY,
     cron_run,
+    find_process,
     free_port,
     public_bytes,
     s3_client,
-    shadow_venv,
     status_doc,
     wait_for,
     write_env,
@@ -239,28 +240,27 @@ def test_two_runs_started_together_one_publishes_the_other_hits_the_lock(moto, j
     assert "another run holds the lock" in Path(job_env["LOG_FILE"]).read_text()
 
 
-def test_no_secret_on_any_command_line_while_the_aws_child_runs(job_env, tmp_path):
-    """A shadow venv whose `aws` records every process's argv, and its own environment, then runs the real one."""
-    record = tmp_path / "argv.txt"
-    python = shadow_venv(
-        tmp_path,
-        f"printf '%s\\n' \"$0 $*\" > {record}\n"
-        f"ps -eo args >> {record}\n"
-        f'echo "ENV_HAS_KEY=${{AWS_SECRET_ACCESS_KEY:+yes}}" >> {record}',
+def test_no_secret_on_any_command_line_while_the_aws_child_runs(job_env, silent_endpoint, tmp_path):
+    """While the upload waits on a silent endpoint, every process's argv is read: no key in any."""
+    env = {**job_env, "SPACES_ENDPOINT": silent_endpoint, "RUN_DEADLINE_SECONDS": "5", "HTTP_TIMEOUT_SECONDS": "2"}
+    job = subprocess.Popen(
+        ["bash", str(ROOT / "scripts/generate_and_upload.sh"), "--env-file", str(write_env(tmp_path / "j.env", env))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ELYTRA_LOCK_FILE": str(tmp_path / "job.lock")},
+        start_new_session=True,  # the whole run, children included, is stopped below
     )
-    result = cron_run(
-        "generate_and_upload.sh",
-        write_env(tmp_path / "job.env", job_env),
-        tmp_path,
-        extra={"ELYTRA_PYTHON": str(python)},
-    )
-
-    assert result.returncode == 0, result.stdout + result.stderr
-    seen = record.read_text()
-    assert " s3 cp " in seen.splitlines()[0] and "job.py" in seen  # the child and its parent were both seen
-    assert "ENV_HAS_KEY=yes" in seen
+    try:
+        child = wait_for(lambda: find_process(f"s3://{job_env['STATUS_BUCKET']}/"), 60, "the upload child", 0.05)
+        every_argv = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+        environ = Path(f"/proc/{child}/environ").read_bytes().decode(errors="replace")
+    finally:
+        os.killpg(job.pid, signal.SIGKILL)
+        job.wait()
+    assert "aws_upload.py" in every_argv and "job.py" in every_argv  # the child and its parent were both seen
+    assert f"AWS_SECRET_ACCESS_KEY={SECRET_KEY}" in environ.split("\0")
     for secret in (SECRET_KEY, ACCESS_KEY, API_KEY):
-        assert secret not in seen
+        assert secret not in every_argv
 
 
 # --- heartbeat ----------------------------------------------------------------

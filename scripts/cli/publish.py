@@ -8,6 +8,7 @@ import errno
 import json
 import math
 import os
+import posixpath
 import re
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ import s3
 import settings
 import status_doc
 import timing
+from aws_upload import CONTENT_TYPES
 from logs import log
 from settings import Config
 
@@ -30,8 +32,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 EXIT_REFUSED = 1  # the file is missing, empty, invalid or stale: nothing was uploaded
-AWS = Path(sys.executable).parent / "aws"  # the venv's AWS CLI, whatever PATH cron gives
-AWS_CONFIG = Path(__file__).resolve().parent / "aws_cli.conf"
+# The venv's AWS CLI, whatever PATH cron gives, run by aws_upload.py: two commands in one process.
+AWS_PYTHON = Path(sys.executable)
+AWS_UPLOAD = Path(__file__).resolve().parent / "aws_upload.py"
 
 
 class PublishError(Exception):
@@ -65,15 +68,14 @@ def check_file(path: Path, config: Config, now: datetime) -> int:
 def aws_environment(config: Config) -> dict[str, str]:
     """The AWS CLI's whole environment: credentials travel here, never in argv."""
     return {
-        "PATH": f"{AWS.parent}:/usr/bin:/bin",
+        "PATH": f"{AWS_PYTHON.parent}:/usr/bin:/bin",
         "HOME": os.environ.get("HOME", "/tmp"),
         "LANG": "C.UTF-8",
         "AWS_ACCESS_KEY_ID": config.spaces_access_key,
         "AWS_SECRET_ACCESS_KEY": config.spaces_secret_key,
         "AWS_DEFAULT_REGION": config.spaces_region,
-        # No profile, no ~/.aws: what config/.env says is all that counts. This one file sets
-        # one request at a time, so keys go up in sorted order and status.json, sorting last, goes last.
-        "AWS_CONFIG_FILE": str(AWS_CONFIG),
+        # No profile, no ~/.aws: what config/.env says is all that counts.
+        "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_EC2_METADATA_DISABLED": "true",
         # The 2025 default checksums broke uploads to Spaces.
@@ -86,22 +88,15 @@ def aws_environment(config: Config) -> dict[str, str]:
 
 
 def upload_command(staging: Path, config: Config) -> list[str]:
-    """One `aws s3 cp --recursive` of the staged folder into the status folder of the bucket."""
-    return [
-        str(AWS),
-        "s3",
-        "cp",
-        str(staging),
-        f"s3://{config.status_bucket}/{public_files.key_prefix(config)}",
-        "--recursive",
+    """One process, two AWS CLI commands: the bundle (`cp --recursive`), then status.json, last."""
+    status_name = posixpath.basename(config.status_bucket_key)
+    common_args = [
         "--endpoint-url",
         config.spaces_endpoint,
         "--region",
         config.spaces_region,
         "--acl",
         "public-read",
-        "--content-type",
-        "application/json",
         "--cache-control",
         status_doc.cache_control(config),
         "--only-show-errors",
@@ -112,6 +107,10 @@ def upload_command(staging: Path, config: Config) -> list[str]:
         # The AWS CLI takes whole seconds: 2.5 would fail every upload, so it gets 3.
         str(math.ceil(config.http_timeout_seconds)),
     ]
+    bundle = ["s3", "cp", str(staging), f"s3://{config.status_bucket}/{public_files.key_prefix(config)}"]
+    bundle += ["--recursive", "--exclude", status_name, *common_args]
+    status = ["s3", "cp", str(staging / status_name), f"s3://{config.status_bucket}/{config.status_bucket_key}"]
+    return [str(AWS_PYTHON), str(AWS_UPLOAD), *bundle, "--then", *status, *common_args]
 
 
 def explain_aws_failure(stderr: str, config: Config) -> str:
@@ -150,7 +149,7 @@ def upload(staging: Path, config: Config, run: Callable[..., Any] = subprocess.r
         ) from None
     except OSError as exc:
         hint = "the environment is too large" if exc.errno == errno.E2BIG else "run bash scripts/setup.sh"
-        raise PublishError(f"cannot run {AWS}: {exc.strerror}; {hint}") from None
+        raise PublishError(f"cannot run the AWS CLI ({AWS_UPLOAD.name}): {exc.strerror}; {hint}") from None
     if result.returncode != 0:
         raise PublishError(explain_aws_failure(result.stderr, config))
 
@@ -171,7 +170,8 @@ def verify(config: Config, sizes: dict[str, int], client: Any = None) -> None:
             "Cache-Control": head.get("CacheControl"),
             "size": head.get("ContentLength"),
         }
-        wanted = {"Content-Type": "application/json", "Cache-Control": status_doc.cache_control(config), "size": size}
+        kind = CONTENT_TYPES[posixpath.splitext(key)[1]]
+        wanted = {"Content-Type": kind, "Cache-Control": status_doc.cache_control(config), "size": size}
         wrong += [f"{key}: {k} is {found[k]!r}, expected {v!r}" for k, v in wanted.items() if found[k] != v]
     if wrong:
         raise PublishError("uploaded objects do not match: " + "; ".join(wrong))

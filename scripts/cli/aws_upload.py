@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""The AWS CLI, run twice in one process: the public folder's files, then status.json, which goes last.
+
+publish.py starts it with the venv's Python; arguments are two `aws` command lines split by `--then`.
+The content types of the public files are registered first, so one `cp --recursive` gives each its own.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import sys
+
+CONTENT_TYPES = {
+    ".json": "application/json",
+    ".html": "text/html; charset=utf-8",
+    ".atom": "application/atom+xml",
+    ".rss": "application/rss+xml",
+}
+
+
+def main(argv: list[str]) -> int:
+    from awscli.clidriver import create_clidriver
+
+    for extension, kind in CONTENT_TYPES.items():
+        mimetypes.add_type(kind, extension)
+    split = argv.index("--then") if "--then" in argv else len(argv)
+    for command in (argv[:split], argv[split + 1 :]):
+        if command:
+            code = create_clidriver().main(command)
+            if code != 0:
+                return code  # status.json does not go out after a failed bundle
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
