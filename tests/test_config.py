@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import run_script, write_env
+from conftest import ROOT, run_script, write_env
 from settings import ConfigError, parse_config
 
 BAD_VALUES = [
@@ -153,3 +156,37 @@ def test_a_settings_file_others_may_write_is_refused_and_one_they_may_read_is_wa
 def test_numbers_inside_their_bounds_work(base_env):
     config = parse_config({**base_env, "HTTP_TIMEOUT_SECONDS": "2.5", "STATUS_MAX_AGE_SECONDS": "60"})
     assert config.http_timeout_seconds == 2.5 and config.status_max_age_seconds == 60
+
+
+def test_a_path_this_user_cannot_reach_stops_at_start_naming_it(base_env, tmp_path):
+    """As a service user, a BUNDLE_DIR under a folder it may not enter: one line, no traceback."""
+    import pwd
+
+    closed = tmp_path / "closed"
+    closed.mkdir(mode=0o700)
+    nobody = pwd.getpwnam("nobody")
+    reachable = {
+        "OUTPUT_FILE": "/tmp/elytra-nobody.json",
+        "LOG_FILE": "/dev/null",
+        "STATE_FILE": "/tmp/elytra-nobody-state.json",
+    }
+    env = {**base_env, **reachable, "BUNDLE_DIR": str(closed / "public")}
+    result = subprocess.run(
+        [
+            "setpriv",
+            f"--reuid={nobody.pw_uid}",
+            f"--regid={nobody.pw_gid}",
+            "--clear-groups",
+            sys.executable,
+            str(ROOT / "scripts/cli/status.py"),
+            "--env-file",
+            os.devnull,
+        ],
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "BUNDLE_DIR" in result.stderr and "cannot be reached by this user: Permission denied" in result.stderr
+    assert "Traceback" not in result.stderr

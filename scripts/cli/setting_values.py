@@ -124,16 +124,24 @@ def path(values: Mapping[str, str], name: str, default: str) -> Path:
     """A file path; a relative one is taken from the checkout, since cron starts elsewhere."""
     found = Path(text(values, name, False, default)).expanduser()
     found = found if found.is_absolute() else ROOT / found
-    if found.is_dir():
+    if _kind(name, found) == "folder":
         raise ConfigError(name, f"{found} is a folder; it must name a file")
     return found
+
+
+def _kind(name: str, found: Path) -> str:
+    """ "folder", "file" or "none"; a path this user may not look at stops the run with its name."""
+    try:
+        return "folder" if found.is_dir() else "file" if found.exists() else "none"
+    except OSError as exc:
+        raise ConfigError(name, f"{found} cannot be reached by this user: {exc.strerror}") from None
 
 
 def folder(values: Mapping[str, str], name: str, default: str) -> Path:
     """A folder path; relative ones from the checkout. It may not exist yet, but may not be a file."""
     found = Path(text(values, name, False, default)).expanduser()
     found = found if found.is_absolute() else ROOT / found
-    if found.exists() and not found.is_dir():
+    if _kind(name, found) == "file":
         raise ConfigError(name, f"{found} is a file; it must name a folder")
     return found
 
