@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import signal
 import subprocess
@@ -68,6 +69,7 @@ def demo(keep: bool, workdir: Path) -> int:
             timeout=60,
         )
         say(f"public check: {check.stdout.strip()}")
+        show_bundle(public.rsplit("/", 1)[0])
         ok = run.returncode in (0, 3) and fetched.status_code == 200 and check.returncode == 0
         if keep and ok:
             say(f"left running; settings in {env_file}; Uptime Kuma admin password in {stack.state_file}")
@@ -83,6 +85,26 @@ def demo(keep: bool, workdir: Path) -> int:
         if not (keep and ok):
             stack.stop_all()
             say("stopped every process the demo started")
+
+
+def show_bundle(base: str) -> None:
+    """The public URLs of the bundle, and the first lines of its summary.json."""
+    import requests
+
+    say("the public bundle (Statuspage API v2 and a shields.io badge):")
+    for key in json.loads((ROOT / "scripts/cli/bundle.schema.json").read_text())["files"]:
+        say(f"  {base}/{key}")
+    summary = requests.get(f"{base}/api/v2/summary.json", timeout=10).json()
+    lines = json.dumps(
+        {
+            "status": summary["status"],
+            "components": [f"{c['name']}: {c['status']}" for c in summary["components"]][:6],
+            "incidents": [i["name"] for i in summary["incidents"]],
+            "scheduled_maintenances": [m["name"] for m in summary["scheduled_maintenances"]],
+        },
+        indent=2,
+    )
+    say("summary.json, in short:\n" + lines)
 
 
 def main(argv: list[str] | None = None) -> int:
