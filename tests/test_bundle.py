@@ -236,7 +236,7 @@ def test_the_bundle_goes_up_with_status_json_last_in_one_aws_process(moto, s3, j
     assert result.returncode == 0, result.stdout
     puts = [line.split('"PUT /')[1].split(" ")[0] for line in moto.request_lines()[before:] if '"PUT /' in line]
     ours = [p.split("/", 1)[1] for p in puts if p.startswith(status_bucket + "/")]
-    assert len(ours) == 10 and ours[-1] == "public/status.json"
+    assert len(ours) == 13 and ours[-1] == "public/status.json"
     summary = s3.get_object(Bucket=status_bucket, Key="public/api/v2/summary.json")
     assert summary["ContentType"] == "application/json" and summary["CacheControl"].startswith("public, max-age=")
     grants = s3.get_object_acl(Bucket=status_bucket, Key="public/badge.json")["Grants"]

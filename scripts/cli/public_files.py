@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import bundle
 import bundle_schema
+import history
+import page
 
 import atomic
 from logs import log
@@ -51,15 +53,75 @@ def write_bundle(
         public_base(config),
         now,
     )
+    figures = {"platform": document["uptime"]["last_24h"]} if document["uptime"]["last_24h"] is not None else {}
+    figures.update(
+        {
+            f"m{m.id}": float(m.uptime["24h"].percent)
+            for m in (kuma.monitors if kuma else [])
+            if "24h" in m.uptime and m.id is not None
+        }
+    )
+    components = files["api/v2/summary.json"]["components"]
+    history.record(state.history, document, components, figures, now)
+    note_change(state.history, history.platform_state(document), document["updated_at"])
+    files["history.json"] = history.public(
+        state.history,
+        files["api/v2/summary.json"],
+        files["api/v2/incidents.json"]
+        | {"scheduled_maintenances": files["api/v2/scheduled-maintenances.json"]["scheduled_maintenances"]},
+        now,
+    )
     for key, content in files.items():
         try:
             bundle_schema.check(key, content)
         except bundle_schema.InvalidBundle as exc:
             raise RefusedBundle(str(exc)) from None
+    rendered = {
+        "index.html": page.render_page(files, document, state.history, config.status_max_age_seconds, now),
+        "history.atom": page.render_feed(files, state.history.get("changes", []), public_base(config), now),
+    }
+    for key, text in rendered.items():
+        check_text(key, text.encode(), document["updated_at"])
     for key, content in files.items():
-        path = config.bundle_dir / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic.write_atomically(path, (json.dumps(content, ensure_ascii=False, indent=1) + "\n").encode())
+        _write(config.bundle_dir / key, (json.dumps(content, ensure_ascii=False, indent=1) + "\n").encode())
+    for key, text in rendered.items():
+        _write(config.bundle_dir / key, text.encode())
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_atomically(path, data)
+
+
+def note_change(memory: dict[str, Any], state: str, at: str) -> None:
+    """Keep the platform status changes for the feed: the 50 most recent."""
+    if memory.get("platform_now") not in (None, state):
+        change = {"at": at, "from": memory["platform_now"], "to": state}
+        memory["changes"] = [change, *memory.get("changes", [])][:50]
+    memory["platform_now"] = state
+
+
+# The rendered files beside the JSON ones, and the most a page may weigh.
+TEXT_FILES = ("index.html", "history.atom")
+MAX_TEXT_BYTES = 2_000_000
+
+
+def check_text(key: str, data: bytes, updated_at: str) -> None:
+    """index.html and history.atom: of this run, not too large; the feed well-formed XML."""
+    import xml.etree.ElementTree as ElementTree
+
+    if len(data) > MAX_TEXT_BYTES:
+        raise RefusedBundle(f"{key} is {len(data)} bytes, over {MAX_TEXT_BYTES}")
+    if key == "index.html" and f'datetime="{updated_at}"'.encode() not in data:
+        raise RefusedBundle(f"index.html is not of the run of {updated_at}")
+    if key == "history.atom":
+        try:
+            root = ElementTree.fromstring(data)
+        except ElementTree.ParseError as exc:
+            raise RefusedBundle(f"history.atom is not well-formed XML: {exc}") from None
+        updated = root.findtext("{http://www.w3.org/2005/Atom}updated") or ""
+        if updated[:19] != updated_at[:19]:
+            raise RefusedBundle(f"history.atom is not of the run of {updated_at}")
 
 
 def check_bundle(config: Config, document: dict[str, Any]) -> dict[str, Path]:
@@ -81,13 +143,20 @@ def check_bundle(config: Config, document: dict[str, Any]) -> dict[str, Path]:
             bundle_schema.check(key, content)
         except bundle_schema.InvalidBundle as exc:
             raise RefusedBundle(str(exc)) from None
-        if "page" in content and content["page"]["updated_at"][:19] != stamp:
-            raise RefusedBundle(f"{key} is of another run ({content['page']['updated_at']}), not of {stamp}Z")
+        updated = content["page"]["updated_at"] if "page" in content else content.get("updated_at", stamp)
+        if updated[:19] != stamp:
+            raise RefusedBundle(f"{key} is of another run ({updated}), not of {stamp}Z")
         if key == "badge.json" and content != bundle.badge(document):
             raise RefusedBundle("badge.json does not match status.json")
         found[key] = path
-    if found and len(found) != len(bundle_schema.file_keys()):
-        missing = sorted(set(bundle_schema.file_keys()) - set(found))
+    for key in TEXT_FILES:
+        path = config.bundle_dir / key
+        if path.exists():
+            check_text(key, path.read_bytes(), document["updated_at"])
+            found[key] = path
+    expected = len(bundle_schema.file_keys()) + len(TEXT_FILES)
+    if found and len(found) != expected:
+        missing = sorted({*bundle_schema.file_keys(), *TEXT_FILES} - set(found))
         raise RefusedBundle(f"the bundle is incomplete: {', '.join(missing)} missing from {config.bundle_dir}")
     return found
 
@@ -105,3 +174,23 @@ def stage(config: Config, status_file: Path, bundle_files: dict[str, Path]) -> P
         raise
     log.info("staged %d files for one upload", 1 + len(bundle_files))
     return staging
+
+
+def restore_history(config: Config, state: RunState, client: Any) -> None:
+    """A new VM, or a deleted state: take the days back from the published history.json, once. No listing."""
+    if state.history.get("days") or not config.status_bucket:
+        return
+    key = key_prefix(config) + "history.json"
+    try:
+        import s3
+
+        client = client or s3.make_s3_client(config)
+        published = json.loads(client.get_object(Bucket=config.status_bucket, Key=key)["Body"].read())
+        bundle_schema.check("history.json", published)
+    except Exception as exc:  # noqa: BLE001 - no history to restore is an ordinary first run
+        log.info(
+            "no history restored from s3://%s/%s (%s): it starts today", config.status_bucket, key, type(exc).__name__
+        )
+        return
+    history.restore(state.history, published)
+    log.info("history restored from s3://%s/%s: %d days", config.status_bucket, key, len(state.history["days"]))

@@ -87,6 +87,8 @@ class BundleMemory:
 class RunState:
     kuma: KumaMemory = field(default_factory=KumaMemory)
     bundle: BundleMemory = field(default_factory=BundleMemory)
+    # history.py's days, and the platform status changes the feed lists
+    history: dict[str, Any] = field(default_factory=dict)
 
 
 def load(path: Path) -> RunState:
@@ -106,7 +108,10 @@ def load(path: Path) -> RunState:
         start = kuma.get("process_start")
         seen = {int(k): str(v) for k, v in (kuma.get("seen") or {}).items()}
         bundle = BundleMemory(**(raw.get("bundle") or {}))
-        return RunState(KumaMemory(int(start) if start is not None else None, seen), bundle)
+        kept = raw.get("history") or {}
+        return RunState(
+            KumaMemory(int(start) if start is not None else None, seen), bundle, kept if isinstance(kept, dict) else {}
+        )
     except (TypeError, ValueError, AttributeError):
         log.warning("state %s has unexpected content: starting with no memory of earlier runs", path)
         return RunState()
@@ -119,6 +124,7 @@ def to_json(state: RunState) -> dict[str, Any]:
         "version": STATE_VERSION,
         "kuma": {"process_start": state.kuma.process_start, "seen": {str(k): v for k, v in sorted(seen)}},
         "bundle": {**asdict(state.bundle), "components": dict(sorted(components))},
+        "history": state.history,
     }
 
 

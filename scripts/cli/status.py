@@ -224,6 +224,10 @@ def generate(config: Config, now: datetime, session: Any = None, s3_client: Any 
     deadline = Deadline.after(config.run_deadline_seconds)
     state = run_state.load(config.state_file)
     run = collect(config, now, deadline, session, s3_client, state.kuma)
+    if config.status_bucket:
+        import public_files
+
+        public_files.restore_history(config, state, s3_client)
     if run.kuma is not None:
         state.kuma = run.kuma.memory
     try:
