@@ -97,7 +97,9 @@ def day_bar(memory: dict[str, Any], subject: str, now: datetime) -> dict[str, st
             n for state, n in minutes.items() if state not in ("operational", "maintenance", "under_maintenance")
         )
         figure = entry.get("uptime", {}).get(subject)
-        details.append(f"{'' if figure is None else f'{figure:.2f}'}:{not_up}")
+        # Compact: "99.95" (all up), "99.95:3" (3 minutes not up), ":3" (no figure yet).
+        text = "" if figure is None else f"{round(figure, 2):g}"
+        details.append(f"{text}:{not_up}" if not_up else text)
     return {
         "letters": "".join(letters),
         "details": ",".join(details),

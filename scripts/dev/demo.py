@@ -70,6 +70,7 @@ def demo(keep: bool, workdir: Path) -> int:
         )
         say(f"public check: {check.stdout.strip()}")
         show_bundle(public.rsplit("/", 1)[0])
+        show_page(public.rsplit("/", 1)[0] + "/index.html")
         ok = run.returncode in (0, 3) and fetched.status_code == 200 and check.returncode == 0
         if keep and ok:
             say(f"left running; settings in {env_file}; Uptime Kuma admin password in {stack.state_file}")
@@ -85,6 +86,25 @@ def demo(keep: bool, workdir: Path) -> int:
         if not (keep and ok):
             stack.stop_all()
             say("stopped every process the demo started")
+
+
+def show_page(url: str) -> None:
+    """The human page's public URL, and a screenshot of it as a browser shows it (Debian's Chromium)."""
+    say(f"the status page: {url}")
+    if not Path("/usr/bin/chromium").exists():
+        say("no screenshot: Debian's chromium is not installed (apt-get install chromium)")
+        return
+    from playwright.sync_api import sync_playwright
+
+    shot = ROOT / ".cache" / "demo-status-page.png"
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
+        tab = chromium.new_page(viewport={"width": 1280, "height": 800})
+        tab.goto(url)
+        tab.screenshot(path=str(shot), full_page=True)
+        chromium.close()
+    say(f"screenshot of the page: {shot}")
 
 
 def show_bundle(base: str) -> None:

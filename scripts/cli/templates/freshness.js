@@ -6,7 +6,7 @@
   var tip = document.getElementById("tip");
   function show(bar, i) {
     var d = bar.getAttribute("data-details").split(",")[i].split(":"), day = new Date(Date.parse(bar.getAttribute("data-first")) + i * 864e5);
-    var text = day.toISOString().slice(0, 10) + ": " + (d[0] === "-" ? "no data" : (d[0] ? d[0] + "% uptime" : "uptime not yet known") + ", " + d[1] + " min not up");
+    var text = day.toISOString().slice(0, 10) + ": " + (d[0] === "-" ? "no data" : (d[0] ? d[0] + "% uptime" : "uptime not yet known") + ", " + (d[1] || 0) + " min not up");
     bar.setAttribute("aria-valuetext", text); bar.setAttribute("aria-valuenow", i); bar.title = text; tip.textContent = text;
   }
   Array.prototype.forEach.call(document.querySelectorAll(".bar"), function (bar) {
