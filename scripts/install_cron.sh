@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Add the crontab line that runs the job every 10 minutes; running it again changes nothing.
+# Add the crontab line that runs the job every minute; running it again changes nothing, and an
+# older line of this project (the */10 one) is replaced.
 #   bash scripts/install_cron.sh            install (once)
 #   bash scripts/install_cron.sh --remove   take the line out
 # Set CRONTAB to use another crontab command (the tests do).
@@ -8,7 +9,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 crontab_cmd="${CRONTAB:-crontab}"
 marker="# elytra-status-generator"
 # stdout is also in LOG_FILE; stderr stays, so cron mails anything the job could not log.
-line="*/10 * * * * $root/scripts/generate_and_upload.sh >/dev/null $marker"
+# Every minute: a run uploads only what changed (and at least every PUBLISH_EVERY_SECONDS); the lock
+# keeps a slow run from stacking with the next. For the old cadence, change the first * to */10.
+line="* * * * * $root/scripts/generate_and_upload.sh >/dev/null $marker"
 
 case "${1:-}" in
   "" | --remove) ;;
@@ -24,9 +27,10 @@ if [[ "${1:-}" == "--remove" ]]; then
   echo "install_cron: removed"
   exit 0
 fi
-if printf '%s\n' "$current" | grep -qF "$marker"; then
-  echo "install_cron: already installed: $(printf '%s\n' "$current" | grep -F "$marker")"
+if printf '%s\n' "$current" | grep -qxF "$line"; then
+  echo "install_cron: already installed: $line"
   exit 0
 fi
-{ [[ -n "$current" ]] && printf '%s\n' "$current"; printf '%s\n' "$line"; } | "$crontab_cmd" -
+others="$(printf '%s\n' "$current" | grep -vF "$marker" || true)"
+{ [[ -n "$others" ]] && printf '%s\n' "$others"; printf '%s\n' "$line"; } | "$crontab_cmd" -
 echo "install_cron: installed: $line"

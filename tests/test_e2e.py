@@ -118,7 +118,7 @@ def test_a_target_going_down_is_degraded_and_a_critical_one_is_outage(stack, run
 
 
 def test_two_wrapper_runs_started_together_one_publishes(stack, tmp_path):
-    env_file = stack.write_env(tmp_path / "lock.env")
+    env_file = stack.write_env(tmp_path / "lock.env", STATE_FILE=str(tmp_path / "state.json"))  # must publish
     before = uploads(stack)
     argv = [
         "env",

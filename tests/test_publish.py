@@ -388,7 +388,7 @@ def test_install_cron_adds_the_line_once(tmp_path):
     lines = store.read_text().splitlines()
     assert lines[0] == "MAILTO=ops@example.com"
     assert [line for line in lines if "generate_and_upload.sh" in line] == [
-        f"*/10 * * * * {ROOT}/scripts/generate_and_upload.sh >/dev/null # elytra-status-generator"
+        f"* * * * * {ROOT}/scripts/generate_and_upload.sh >/dev/null # elytra-status-generator"
     ]
     subprocess.run(
         ["bash", str(ROOT / "scripts/install_cron.sh"), "--remove"], env=env, check=True, capture_output=True

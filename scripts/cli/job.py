@@ -37,7 +37,7 @@ def run(config: settings.Config) -> tuple[int, str]:
     if code == common.EXIT_FAILED:
         return code, REASONS[code]
     started = time.monotonic()
-    upload_code = publish.publish(config, timing.utc_now(), s3_client)
+    upload_code = publish.publish(config, timing.utc_now(), s3_client, only_if_changed=True)
     log.info("step upload: %.2fs, exit %d", time.monotonic() - started, upload_code)
     if upload_code == publish.EXIT_REFUSED:
         return common.EXIT_FAILED, "status.json refused for upload"

@@ -161,7 +161,7 @@ def judge_presence(
     )
     for monitor_id in report.forgotten:
         del seen[monitor_id]
-    report.memory = KumaMemory(parsed.process_start, seen)
+    report.memory = KumaMemory(parsed.process_start, seen, memory.badges)
 
 
 def judge(

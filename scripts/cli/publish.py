@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import public_files
 
+import change_gate
 import common
+import run_state
 import s3
 import settings
 import status_doc
@@ -154,8 +156,8 @@ def upload(staging: Path, config: Config, run: Callable[..., Any] = subprocess.r
         raise PublishError(explain_aws_failure(result.stderr, config))
 
 
-def verify(config: Config, sizes: dict[str, int], client: Any = None) -> None:
-    """HEAD each uploaded object: its type, cache control and size must be what was sent."""
+def verify(config: Config, sizes: dict[str, int], client: Any = None) -> str | None:
+    """HEAD each uploaded object: its type, cache control and size must be what was sent; the status ETag."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     client = client or s3.make_s3_client(config)
@@ -175,10 +177,15 @@ def verify(config: Config, sizes: dict[str, int], client: Any = None) -> None:
         wrong += [f"{key}: {k} is {found[k]!r}, expected {v!r}" for k, v in wanted.items() if found[k] != v]
     if wrong:
         raise PublishError("uploaded objects do not match: " + "; ".join(wrong))
+    return head.get("ETag")  # the last HEAD is status.json's: sizes lists it last
 
 
-def publish(config: Config, now: datetime, client: Any = None) -> int:
-    """Check status.json and the bundle, upload them in one process, verify; one log line for the outcome."""
+def publish(config: Config, now: datetime, client: Any = None, only_if_changed: bool = False) -> int:
+    """Check status.json and the bundle, upload them in one process, verify; one log line for the outcome.
+
+    With only_if_changed (the cron job), nothing is uploaded, and no AWS CLI started, when the
+    bucket already holds this content and the last upload is under PUBLISH_EVERY_SECONDS old.
+    """
     target = f"s3://{config.status_bucket}/{public_files.key_prefix(config)}"
     try:
         size = check_file(config.output_file, config, now)
@@ -189,6 +196,16 @@ def publish(config: Config, now: datetime, client: Any = None) -> int:
         return EXIT_REFUSED
     if not bundle_files:
         log.info("no bundle in %s: status.json goes alone", config.bundle_dir)
+    state = run_state.load(config.state_file)
+    digest = change_gate.content_digest(config.output_file, bundle_files)
+    if only_if_changed:
+        reason = change_gate.reason_to_publish(
+            state.published, digest, remote_etag(config, client), now, config.publish_every_seconds
+        )
+        if reason is None:
+            log.info("unchanged since the upload of %s: nothing uploaded", state.published["at"])
+            return common.EXIT_OK
+        log.info("uploading: %s", reason)
     prefix = public_files.key_prefix(config)
     sizes = {prefix + key: path.stat().st_size for key, path in bundle_files.items()}
     sizes[config.status_bucket_key] = size
@@ -199,14 +216,27 @@ def publish(config: Config, now: datetime, client: Any = None) -> int:
         return EXIT_REFUSED
     try:
         upload(staging, config)
-        verify(config, sizes, client)
+        etag = verify(config, sizes, client)
     except PublishError as exc:
         log.error("upload to %s failed: %s", target, exc)
         return common.EXIT_UPLOAD_FAILED
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     log.info("uploaded %d files to %s (status.json %d bytes, public-read, verified)", len(sizes), target, size)
+    state.published = {"digest": digest, "at": timing.iso_z(now), "etag": etag or ""}
+    run_state.save(config.state_file, state)
     return common.EXIT_OK
+
+
+def remote_etag(config: Config, client: Any = None) -> str | None:
+    """The ETag of the public status object, or None when it is gone or cannot be read."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        client = client or s3.make_s3_client(config)
+        return client.head_object(Bucket=config.status_bucket, Key=config.status_bucket_key).get("ETag")
+    except (BotoCoreError, ClientError):
+        return None
 
 
 def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc_now) -> int:

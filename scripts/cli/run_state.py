@@ -24,6 +24,8 @@ class KumaMemory:
 
     process_start: int | None = None
     seen: dict[int, str] = field(default_factory=dict)
+    # Slow figures, reused for BADGE_CACHE_SECONDS: "<id>/<hours>" -> [percent, fetched at]
+    badges: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -89,6 +91,8 @@ class RunState:
     bundle: BundleMemory = field(default_factory=BundleMemory)
     # history.py's days, and the platform status changes the feed lists
     history: dict[str, Any] = field(default_factory=dict)
+    # What the last upload sent: its content digest, time and the status object's ETag
+    published: dict[str, str] = field(default_factory=dict)
 
 
 def load(path: Path) -> RunState:
@@ -107,10 +111,15 @@ def load(path: Path) -> RunState:
         kuma = raw.get("kuma") or {}
         start = kuma.get("process_start")
         seen = {int(k): str(v) for k, v in (kuma.get("seen") or {}).items()}
+        badges = {str(k): list(v) for k, v in (kuma.get("badges") or {}).items()}
         bundle = BundleMemory(**(raw.get("bundle") or {}))
         kept = raw.get("history") or {}
+        published = raw.get("published") or {}
         return RunState(
-            KumaMemory(int(start) if start is not None else None, seen), bundle, kept if isinstance(kept, dict) else {}
+            KumaMemory(int(start) if start is not None else None, seen, badges),
+            bundle,
+            kept if isinstance(kept, dict) else {},
+            published if isinstance(published, dict) else {},
         )
     except (TypeError, ValueError, AttributeError):
         log.warning("state %s has unexpected content: starting with no memory of earlier runs", path)
@@ -122,9 +131,14 @@ def to_json(state: RunState) -> dict[str, Any]:
     components = sorted(state.bundle.components.items(), key=lambda item: item[1][1], reverse=True)[:MAX_MONITORS]
     return {
         "version": STATE_VERSION,
-        "kuma": {"process_start": state.kuma.process_start, "seen": {str(k): v for k, v in sorted(seen)}},
+        "kuma": {
+            "process_start": state.kuma.process_start,
+            "seen": {str(k): v for k, v in sorted(seen)},
+            "badges": dict(list(state.kuma.badges.items())[: 2 * MAX_MONITORS]),
+        },
         "bundle": {**asdict(state.bundle), "components": dict(sorted(components))},
         "history": state.history,
+        "published": state.published,
     }
 
 

@@ -43,6 +43,7 @@ KNOWN_VARIABLES = (
     "HEARTBEAT_URL",
     "STATE_FILE",
     "BUNDLE_DIR",
+    "PUBLISH_EVERY_SECONDS",
 )
 # Environment variables with these prefixes are checked for near-miss spellings;
 # the rest of the process environment is none of our business.
@@ -79,6 +80,7 @@ class Config:
     heartbeat_url: str | None
     state_file: Path = ROOT / "logs" / "state.json"
     bundle_dir: Path = ROOT / "logs" / "public"
+    publish_every_seconds: int = 600
     warnings: tuple[str, ...] = ()
 
     def own_objects(self, bucket: str) -> frozenset[str]:
@@ -188,7 +190,7 @@ def parse_config(values: Mapping[str, str], needs: tuple[str, ...] = ()) -> Conf
         status_public_url=v.url(values, "STATUS_PUBLIC_URL", "STATUS_PUBLIC_URL" in need) or None,
         # The bounds: README "Configuration" lists them.
         status_max_age_seconds=v.whole(values, "STATUS_MAX_AGE_SECONDS", 900, 60, 86400),
-        cache_max_age_seconds=v.whole(values, "CACHE_MAX_AGE_SECONDS", 300, 0, 3600),
+        cache_max_age_seconds=v.whole(values, "CACHE_MAX_AGE_SECONDS", 60, 0, 3600),
         cors_allowed_origins=origins,
         backup_bucket=backup_bucket,
         backup_prefixes=v.prefixes(values),
@@ -201,8 +203,18 @@ def parse_config(values: Mapping[str, str], needs: tuple[str, ...] = ()) -> Conf
         heartbeat_url=v.url(values, "HEARTBEAT_URL", False) or None,
         state_file=v.path(values, "STATE_FILE", "logs/state.json"),
         bundle_dir=v.folder(values, "BUNDLE_DIR", "logs/public"),
+        publish_every_seconds=publish_every(values),
         warnings=tuple(warnings),
     )
+
+
+def publish_every(values: Mapping[str, str]) -> int:
+    """PUBLISH_EVERY_SECONDS: under STATUS_MAX_AGE_SECONDS, or the public file would go stale between uploads."""
+    every = v.whole(values, "PUBLISH_EVERY_SECONDS", 600, 60, 3600)
+    max_age = v.whole(values, "STATUS_MAX_AGE_SECONDS", 900, 60, 86400)
+    if every >= max_age:
+        raise ConfigError("PUBLISH_EVERY_SECONDS", f"{every} must be under STATUS_MAX_AGE_SECONDS={max_age}")
+    return every
 
 
 def load_config(

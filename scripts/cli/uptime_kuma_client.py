@@ -7,6 +7,7 @@ import argparse
 import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ from kuma_presence import KumaReport, judge
 import common
 import http_session
 import settings
+import timing
 from kuma_metrics import (  # noqa: F401 - the client's public names, as before the split
     DOWN,
     KUMA_STATES,
@@ -54,6 +56,8 @@ if TYPE_CHECKING:
 WINDOWS = ("24h", "7d", "30d")
 BADGE_HOURS = {"24h": 24, "7d": 168, "30d": 720}
 BADGE_WORKERS = 8
+# Uptime Kuma itself caches badges for 5 minutes: fetching them oftener brings nothing new.
+BADGE_CACHE_SECONDS = 300
 
 
 # --- figures ---------------------------------------------------------------
@@ -70,6 +74,7 @@ def fill_uptime(
     session: requests.Session,
     config: Config,
     deadline: Deadline,
+    cache: dict[str, list[str]] | None = None,
 ) -> None:
     """Give each window its figure, trying the sources in the order the README documents."""
     for monitor in monitors:
@@ -86,6 +91,8 @@ def fill_uptime(
             if "24h" not in monitor.uptime and monitor.id in page_uptimes:
                 monitor.uptime["24h"] = Figure(ratio_percent(page_uptimes[monitor.id]), "status-page:24h")
     wanted = [(m, w) for m in listed for w in WINDOWS if w not in m.uptime]
+    if cache is not None:
+        wanted = [(m, w) for m, w in wanted if not _from_cache(m, w, cache)]
     if wanted:
         with ThreadPoolExecutor(max_workers=BADGE_WORKERS) as pool:
             results = pool.map(
@@ -94,10 +101,29 @@ def fill_uptime(
             for (monitor, window), percent in zip(wanted, results, strict=True):
                 if percent is not None:
                     monitor.uptime[window] = Figure(percent, f"badge:{BADGE_HOURS[window]}h")
+                    if cache is not None and window != "24h":
+                        cache[f"{monitor.id}/{BADGE_HOURS[window]}"] = [str(percent), timing.iso_z(timing.utc_now())]
     for monitor in monitors:
         for window in WINDOWS:
             if window not in monitor.uptime:
                 monitor.gaps[window] = _gap(monitor, window, page, config)
+
+
+def _from_cache(monitor: Monitor, window: str, cache: dict[str, list[str]]) -> bool:
+    """7- and 30-day badges move slowly: one fetched under BADGE_CACHE_SECONDS ago is used again.
+
+    The 24-hour window, and every state, come fresh each run.
+    """
+    if window == "24h":
+        return False
+    entry = cache.get(f"{monitor.id}/{BADGE_HOURS[window]}")
+    if not entry:
+        return False
+    fetched = datetime.fromisoformat(entry[1].replace("Z", "+00:00"))
+    if (timing.utc_now() - fetched).total_seconds() >= BADGE_CACHE_SECONDS:
+        return False
+    monitor.uptime[window] = Figure(Decimal(entry[0]), f"badge:{BADGE_HOURS[window]}h (kept)")
+    return True
 
 
 def _gap(monitor: Monitor, window: str, page: list[PageMonitor] | None, config: Config) -> str:
@@ -138,7 +164,7 @@ def read_kuma(
     page = published.monitors if published else None
     report = judge(parsed, page, config, memory or KumaMemory(), answer)
     report.page = published
-    fill_uptime(report.monitors, page, session, config, deadline)
+    fill_uptime(report.monitors, page, session, config, deadline, report.memory.badges)
     if published is not None:
         report.history = fetch_incident_history(session, config, deadline)
     return report

@@ -1,0 +1,125 @@
+"""Every minute, cheaply: a run uploads only what changed, at least every PUBLISH_EVERY_SECONDS, and restores
+what the bucket lost; slow figures are reused for their time."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from conftest import ROOT, cron_run, write_env
+from kuma_replay import Reply, capture
+
+
+def puts(moto, bucket: str) -> int:
+    return sum(1 for line in moto.request_lines() if f'"PUT /{bucket}/' in line)
+
+
+def aws_started(result) -> bool:
+    return "staged" in result.stdout
+
+
+def test_a_run_that_finds_nothing_changed_uploads_nothing_and_starts_no_aws(moto, job_env, status_bucket, tmp_path):
+    env_file = write_env(tmp_path / "job.env", job_env)
+    first = cron_run("generate_and_upload.sh", env_file, tmp_path)
+    before = puts(moto, status_bucket)
+    second = cron_run("generate_and_upload.sh", env_file, tmp_path)
+
+    assert (first.returncode, second.returncode) == (0, 0), second.stdout
+    assert puts(moto, status_bucket) == before
+    assert "unchanged since the upload of" in second.stdout and not aws_started(second)
+
+
+def test_a_state_change_is_uploaded_by_the_next_run(moto, job_env, kuma, status_bucket, tmp_path):
+    env_file = write_env(tmp_path / "job.env", job_env)
+    cron_run("generate_and_upload.sh", env_file, tmp_path)
+    # Monitors 4 and 5 come back up: the platform turns operational.
+    body = capture("2.5.3", "metrics_apikey.txt").body.decode()
+    lines = [
+        line.rsplit(" ", 1)[0] + " 1"
+        if line.startswith("monitor_status{") and ('monitor_id="4"' in line or 'monitor_id="5"' in line)
+        else line
+        for line in body.split("\n")
+    ]
+    assert lines != body.split("\n")
+    kuma.routes["/metrics"] = Reply(200, [("Content-Type", "text/plain")], "\n".join(lines).encode())
+    before = puts(moto, status_bucket)
+
+    result = cron_run("generate_and_upload.sh", env_file, tmp_path)
+
+    assert result.returncode == 0, result.stdout
+    assert "uploading: the public content changed" in result.stdout
+    assert puts(moto, status_bucket) - before == 13
+
+
+def test_after_publish_every_seconds_one_upload_even_with_no_change(moto, job_env, status_bucket, tmp_path):
+    env_file = write_env(tmp_path / "job.env", job_env)
+    cron_run("generate_and_upload.sh", env_file, tmp_path)
+    state_file = Path(job_env["STATE_FILE"])
+    state = json.loads(state_file.read_text())
+    # Ten minutes pass: the clock of the last upload is moved back, as libfaketime cannot move only
+    # this process (the clock-skew check compares it with the servers').
+    last = datetime.fromisoformat(state["published"]["at"].replace("Z", "+00:00")) - timedelta(seconds=601)
+    state["published"]["at"] = last.strftime("%Y-%m-%dT%H:%M:%SZ")
+    state_file.write_text(json.dumps(state))
+    before = puts(moto, status_bucket)
+
+    result = cron_run("generate_and_upload.sh", env_file, tmp_path)
+
+    assert "(PUBLISH_EVERY_SECONDS=600)" in result.stdout
+    assert puts(moto, status_bucket) - before == 13
+    again = cron_run("generate_and_upload.sh", env_file, tmp_path)
+    assert "unchanged since" in again.stdout
+
+
+def test_a_deleted_public_object_is_restored_by_the_next_run(moto, s3, job_env, status_bucket, tmp_path):
+    env_file = write_env(tmp_path / "job.env", job_env)
+    cron_run("generate_and_upload.sh", env_file, tmp_path)
+    s3.delete_object(Bucket=status_bucket, Key="public/status.json")
+
+    result = cron_run("generate_and_upload.sh", env_file, tmp_path)
+
+    assert "the bucket's status object is not the one this state last published" in result.stdout
+    assert (
+        json.loads(s3.get_object(Bucket=status_bucket, Key="public/status.json")["Body"].read())["schema_version"] == 1
+    )
+
+
+def test_slow_badges_are_reused_within_their_time_and_fetched_again_after(job_env, kuma, tmp_path):
+    kuma.serve_version("2.5.3-history")
+    env = {**job_env, "UPTIME_KUMA_STATUS_PAGE": "elytra"}
+    env_file = write_env(tmp_path / "job.env", env)
+    cron_run("generate_and_upload.sh", env_file, tmp_path)
+    first = [p for p in kuma.badge_paths() if p.endswith("/168")]
+    kuma.requests.clear()
+    second = cron_run("generate_and_upload.sh", env_file, tmp_path)
+    assert [p for p in kuma.badge_paths() if p.endswith("/168")] == []
+    assert "badge:168h (kept)=" in second.stdout and len(first) >= 9
+
+    state_file = Path(env["STATE_FILE"])
+    state = json.loads(state_file.read_text())
+    old = (datetime.now(UTC) - timedelta(seconds=301)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    state["kuma"]["badges"] = {k: [v[0], old] for k, v in state["kuma"]["badges"].items()}
+    state_file.write_text(json.dumps(state))
+    cron_run("generate_and_upload.sh", env_file, tmp_path)
+    assert len([p for p in kuma.badge_paths() if p.endswith("/168")]) == len(first)
+
+
+def test_install_cron_installs_the_every_minute_line_once_and_replaces_the_old_one(tmp_path):
+    store = tmp_path / "crontab.txt"
+    fake = tmp_path / "crontab"
+    fake.write_text(
+        f'#!/bin/bash\nif [ "$1" = "-l" ]; then cat {store} 2>/dev/null || exit 1; else cat > {store}; fi\n'
+    )
+    fake.chmod(0o755)
+    old = f"*/10 * * * * {ROOT}/scripts/generate_and_upload.sh >/dev/null # elytra-status-generator"
+    store.write_text(f"MAILTO=ops@example.com\n{old}\n")
+    env = {"PATH": "/usr/bin:/bin", "CRONTAB": str(fake)}
+    for _ in range(2):
+        subprocess.run(["bash", str(ROOT / "scripts/install_cron.sh")], env=env, check=True, capture_output=True)
+    lines = store.read_text().splitlines()
+    assert lines == [
+        "MAILTO=ops@example.com",
+        f"* * * * * {ROOT}/scripts/generate_and_upload.sh >/dev/null # elytra-status-generator",
+    ]
