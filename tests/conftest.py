@@ -208,6 +208,38 @@ def parent_of(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()[1])
 
 
+def cron_start(env_file: Path, home: Path, lock: Path) -> subprocess.Popen:
+    """The cron wrapper started as cron would, in the background, with its own lock file."""
+    return subprocess.Popen(
+        [
+            "env",
+            "-i",
+            "PATH=/usr/bin:/bin",
+            f"HOME={home}",
+            f"ELYTRA_LOCK_FILE={lock}",
+            "bash",
+            str(ROOT / "scripts/generate_and_upload.sh"),
+            "--env-file",
+            str(env_file),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def fake_crontab(tmp_path: Path, content: str) -> tuple[dict[str, str], Path]:
+    """A crontab command that keeps the table in a file: (the environment to run with, the file)."""
+    store = tmp_path / "crontab.txt"
+    fake = tmp_path / "crontab"
+    fake.write_text(
+        f'#!/bin/bash\nif [ "$1" = "-l" ]; then cat {store} 2>/dev/null || exit 1; else cat > {store}; fi\n'
+    )
+    fake.chmod(0o755)
+    store.write_text(content)
+    return {"PATH": "/usr/bin:/bin", "CRONTAB": str(fake)}, store
+
+
 def cron_run(script: str, env_file: Path, cwd: Path, *args: str, extra: dict | None = None, timeout: float = 120):
     """The way cron runs it: an empty environment, PATH=/usr/bin:/bin, another directory."""
     home = cwd / "home"

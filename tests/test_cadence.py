@@ -8,7 +8,7 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from conftest import ROOT, cron_run, write_env
+from conftest import ROOT, cron_run, fake_crontab, write_env
 from kuma_replay import Reply, capture
 
 
@@ -107,15 +107,8 @@ def test_slow_badges_are_reused_within_their_time_and_fetched_again_after(job_en
 
 
 def test_install_cron_installs_the_every_minute_line_once_and_replaces_the_old_one(tmp_path):
-    store = tmp_path / "crontab.txt"
-    fake = tmp_path / "crontab"
-    fake.write_text(
-        f'#!/bin/bash\nif [ "$1" = "-l" ]; then cat {store} 2>/dev/null || exit 1; else cat > {store}; fi\n'
-    )
-    fake.chmod(0o755)
     old = f"*/10 * * * * {ROOT}/scripts/generate_and_upload.sh >/dev/null # elytra-status-generator"
-    store.write_text(f"MAILTO=ops@example.com\n{old}\n")
-    env = {"PATH": "/usr/bin:/bin", "CRONTAB": str(fake)}
+    env, store = fake_crontab(tmp_path, f"MAILTO=ops@example.com\n{old}\n")
     for _ in range(2):
         subprocess.run(["bash", str(ROOT / "scripts/install_cron.sh")], env=env, check=True, capture_output=True)
     lines = store.read_text().splitlines()

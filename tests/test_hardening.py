@@ -11,7 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, cron_run, find_process, free_port, parent_of, run_script, wait_for, write_env
+from conftest import (
+    ROOT,
+    cron_run,
+    cron_start,
+    fake_crontab,
+    find_process,
+    free_port,
+    parent_of,
+    run_script,
+    wait_for,
+    write_env,
+)
 from kuma_replay import ReplayServer, Reply
 
 # --- LOG_FILE on a full or read-only disk ---------------------------------------------------
@@ -44,22 +55,7 @@ def alive(pid: int) -> bool:
 def test_a_job_killed_during_the_upload_takes_its_upload_down_and_says_so(job_env, silent_endpoint, tmp_path):
     env = {**job_env, "SPACES_ENDPOINT": silent_endpoint, "RUN_DEADLINE_SECONDS": "5", "HTTP_TIMEOUT_SECONDS": "20"}
     lock = tmp_path / "job.lock"
-    wrapper = subprocess.Popen(
-        [
-            "env",
-            "-i",
-            "PATH=/usr/bin:/bin",
-            f"HOME={tmp_path}",
-            f"ELYTRA_LOCK_FILE={lock}",
-            "bash",
-            str(ROOT / "scripts/generate_and_upload.sh"),
-            "--env-file",
-            str(write_env(tmp_path / "job.env", env)),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    wrapper = cron_start(write_env(tmp_path / "job.env", env), tmp_path, lock)
     upload = wait_for(lambda: find_process(f"s3://{job_env['STATUS_BUCKET']}/"), 60, "the upload to start", 0.05)
     job_pid = parent_of(upload)
     os.kill(job_pid, signal.SIGKILL)  # as the OOM killer would
@@ -155,17 +151,6 @@ def test_job_and_publish_take_json(job_env, tmp_path):
 
 
 # --- install_cron.sh, bucket_setup.py, public_check.py ----------------------------------------------
-
-
-def fake_crontab(tmp_path: Path, content: str) -> tuple[dict[str, str], Path]:
-    store = tmp_path / "crontab.txt"
-    fake = tmp_path / "crontab"
-    fake.write_text(
-        f'#!/bin/bash\nif [ "$1" = "-l" ]; then cat {store} 2>/dev/null || exit 1; else cat > {store}; fi\n'
-    )
-    fake.chmod(0o755)
-    store.write_text(content)
-    return {"PATH": "/usr/bin:/bin", "CRONTAB": str(fake)}, store
 
 
 def test_install_cron_remove_works_when_its_line_was_the_only_one(tmp_path):

@@ -18,6 +18,8 @@ from conftest import (
     ROOT,
     SECRET_KEY,
     cron_run,
+    cron_start,
+    fake_crontab,
     find_process,
     free_port,
     public_bytes,
@@ -212,22 +214,7 @@ def test_two_runs_started_together_one_publishes_the_other_hits_the_lock(moto, j
     env_file = write_env(tmp_path / "job.env", {**job_env, "RUN_DEADLINE_SECONDS": "5"})
     puts_before = sum(1 for line in moto.request_lines() if f'"PUT /{status_bucket}/public/status.json' in line)
     lock = tmp_path / "job.lock"
-    first = subprocess.Popen(
-        [
-            "env",
-            "-i",
-            "PATH=/usr/bin:/bin",
-            f"HOME={tmp_path}",
-            f"ELYTRA_LOCK_FILE={lock}",
-            "bash",
-            str(ROOT / "scripts/generate_and_upload.sh"),
-            "--env-file",
-            str(env_file),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    first = cron_start(env_file, tmp_path, lock)
     wait_for(lambda: any(p == "/metrics" for p, _ in kuma.requests), 20, "first run reaching Uptime Kuma", 0.05)
     second = cron_run("generate_and_upload.sh", env_file, tmp_path, extra={"ELYTRA_LOCK_FILE": str(lock)})
     first_out, _ = first.communicate(timeout=60)
@@ -375,14 +362,7 @@ def test_public_check_fails_on_what_the_website_would_trip_on(public_env, s3, st
 
 
 def test_install_cron_adds_the_line_once(tmp_path):
-    store = tmp_path / "crontab.txt"
-    fake = tmp_path / "crontab"
-    fake.write_text(
-        f'#!/bin/bash\nif [ "$1" = "-l" ]; then cat {store} 2>/dev/null || exit 1; else cat > {store}; fi\n'
-    )
-    fake.chmod(0o755)
-    store.write_text("MAILTO=ops@example.com\n")
-    env = {"PATH": "/usr/bin:/bin", "CRONTAB": str(fake)}
+    env, store = fake_crontab(tmp_path, "MAILTO=ops@example.com\n")
     for _ in range(2):
         subprocess.run(["bash", str(ROOT / "scripts/install_cron.sh")], env=env, check=True, capture_output=True)
     lines = store.read_text().splitlines()

@@ -7,7 +7,10 @@ import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 # The files whose content, less their updated_at, says whether anything a reader sees has changed.
 # history.json, index.html and history.atom follow from the same data and ride along.
@@ -30,16 +33,20 @@ def content_digest(status_file: Path, bundle_files: dict[str, Path]) -> str:
 
 
 def reason_to_publish(
-    last: dict[str, Any], digest: str, remote_etag: str | None, now: datetime, every: int
+    last: dict[str, Any], digest: str, remote_etag: Callable[[], str | None], now: datetime, every: int
 ) -> str | None:
-    """Why this run must upload, or None when the public files already say what it would."""
+    """Why this run must upload, or None when the public files already say what it would.
+
+    remote_etag is asked last: the bucket is only asked when nothing else decides.
+    """
     if not last:
         return "nothing published yet by this state"
     if last.get("digest") != digest:
         return "the public content changed"
-    if remote_etag is None or remote_etag != last.get("etag"):
-        return "the bucket's status object is not the one this state last published"
     age = (now - datetime.fromisoformat(last["at"].replace("Z", "+00:00"))).total_seconds()
     if age >= every:
         return f"{age:.0f}s since the last upload (PUBLISH_EVERY_SECONDS={every})"
+    etag = remote_etag()
+    if etag is None or etag != last.get("etag"):
+        return "the bucket's status object is not the one this state last published"
     return None

@@ -193,29 +193,14 @@ def render_page(
 def render_feed(files: dict[str, Any], changes: list[dict[str, str]], base_url: str, now: datetime) -> str:
     """history.atom: incidents, maintenance and changes of the platform status, newest first."""
     page = files["api/v2/summary.json"]["page"]
-    entries = []
-    for item in files["api/v2/incidents.json"]["incidents"]:
-        title = f"{'Resolved: ' if item['status'] == 'resolved' else 'Incident: '}{item['name']}"
-        entries.append(
-            {
-                "id": f"incident/{item['id']}",
-                "title": title,
-                "updated": item["updated_at"],
-                "published": item["created_at"],
-                "body": item["incident_updates"][-1]["body"],
-            }
-        )
-    for item in files["api/v2/scheduled-maintenances.json"]["scheduled_maintenances"]:
-        title = f"{'Completed: ' if item['status'] == 'completed' else 'Maintenance: '}{item['name']}"
-        entries.append(
-            {
-                "id": f"maintenance/{item['id']}",
-                "title": title,
-                "updated": item["updated_at"],
-                "published": item["created_at"],
-                "body": item["incident_updates"][-1]["body"],
-            }
-        )
+    entries = [
+        _entry("incident", item, "resolved", "Resolved", "Incident")
+        for item in files["api/v2/incidents.json"]["incidents"]
+    ]
+    entries += [
+        _entry("maintenance", item, "completed", "Completed", "Maintenance")
+        for item in files["api/v2/scheduled-maintenances.json"]["scheduled_maintenances"]
+    ]
     for change in changes:
         entries.append(
             {
@@ -238,3 +223,14 @@ def render_feed(files: dict[str, Any], changes: list[dict[str, str]], base_url: 
             tag=f"tag:{page['id']}.status,2026:",
         )
     )
+
+
+def _entry(kind: str, item: dict[str, Any], closed: str, closed_word: str, open_word: str) -> dict[str, str]:
+    """A feed entry for an incident or a maintenance; its id stays the same across runs."""
+    return {
+        "id": f"{kind}/{item['id']}",
+        "title": f"{closed_word if item['status'] == closed else open_word}: {item['name']}",
+        "updated": item["updated_at"],
+        "published": item["created_at"],
+        "body": item["incident_updates"][-1]["body"],
+    }

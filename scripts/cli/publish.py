@@ -200,7 +200,7 @@ def publish(config: Config, now: datetime, client: Any = None, only_if_changed: 
     digest = change_gate.content_digest(config.output_file, bundle_files)
     if only_if_changed:
         reason = change_gate.reason_to_publish(
-            state.published, digest, remote_etag(config, client), now, config.publish_every_seconds
+            state.published, digest, lambda: remote_etag(config, client), now, config.publish_every_seconds
         )
         if reason is None:
             log.info("unchanged since the upload of %s: nothing uploaded", state.published["at"])

@@ -122,11 +122,7 @@ def whole(values: Mapping[str, str], name: str, default: int, low: int, high: in
 
 def path(values: Mapping[str, str], name: str, default: str) -> Path:
     """A file path; a relative one is taken from the checkout, since cron starts elsewhere."""
-    found = Path(text(values, name, False, default)).expanduser()
-    found = found if found.is_absolute() else ROOT / found
-    if _kind(name, found) == "folder":
-        raise ConfigError(name, f"{found} is a folder; it must name a file")
-    return found
+    return _location(values, name, default, "file")
 
 
 def _kind(name: str, found: Path) -> str:
@@ -138,11 +134,16 @@ def _kind(name: str, found: Path) -> str:
 
 
 def folder(values: Mapping[str, str], name: str, default: str) -> Path:
-    """A folder path; relative ones from the checkout. It may not exist yet, but may not be a file."""
+    """A folder path, relative ones from the checkout; it may not exist yet."""
+    return _location(values, name, default, "folder")
+
+
+def _location(values: Mapping[str, str], name: str, default: str, want: str) -> Path:
     found = Path(text(values, name, False, default)).expanduser()
     found = found if found.is_absolute() else ROOT / found
-    if _kind(name, found) == "file":
-        raise ConfigError(name, f"{found} is a file; it must name a folder")
+    kind = _kind(name, found)
+    if kind not in (want, "none"):
+        raise ConfigError(name, f"{found} is a {kind}; it must name a {want}")
     return found
 
 

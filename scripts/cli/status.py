@@ -224,7 +224,8 @@ def generate(config: Config, now: datetime, session: Any = None, s3_client: Any 
     deadline = Deadline.after(config.run_deadline_seconds)
     state = run_state.load(config.state_file)
     run = collect(config, now, deadline, session, s3_client, state.kuma)
-    if config.status_bucket:
+    if config.status_bucket and run.backups and all(s.status != "unknown" for s in run.backups.sets):
+        # Only when the bucket answered this run: a silent one must not hold the run past its deadline.
         import public_files
 
         public_files.restore_history(config, state, s3_client)
