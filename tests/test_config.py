@@ -154,8 +154,23 @@ def test_a_settings_file_others_may_write_is_refused_and_one_they_may_read_is_wa
 
 
 def test_numbers_inside_their_bounds_work(base_env):
-    config = parse_config({**base_env, "HTTP_TIMEOUT_SECONDS": "2.5", "STATUS_MAX_AGE_SECONDS": "60"})
-    assert config.http_timeout_seconds == 2.5 and config.status_max_age_seconds == 60
+    values = {**base_env, "HTTP_TIMEOUT_SECONDS": "2.5", "STATUS_MAX_AGE_SECONDS": "120", "PUBLISH_EVERY_SECONDS": "60"}
+    config = parse_config(values)
+    assert config.http_timeout_seconds == 2.5 and config.status_max_age_seconds == 120
+    assert config.publish_every_seconds == 60
+
+
+def test_publish_every_must_be_under_the_max_age(base_env):
+    with pytest.raises(ConfigError) as err:
+        parse_config({**base_env, "STATUS_MAX_AGE_SECONDS": "300", "PUBLISH_EVERY_SECONDS": "600"})
+    assert err.value.variable == "PUBLISH_EVERY_SECONDS"
+
+
+def test_a_date_header_without_a_zone_is_read_as_gmt_not_a_crash():
+    import timing
+
+    parsed = timing.parse_http_date("Sat, 28 Nov 2026 09:00:00 -0000")
+    assert parsed is not None and parsed.utcoffset().total_seconds() == 0
 
 
 def test_a_path_this_user_cannot_reach_stops_at_start_naming_it(base_env, tmp_path):

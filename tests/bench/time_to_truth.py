@@ -49,7 +49,7 @@ class CountingProxy:
                     target + self.path, headers={"Authorization": self.headers.get("Authorization", "")}, timeout=15
                 )
                 self.send_response(upstream.status_code)
-                for name in ("Content-Type", "Date", "WWW-Authenticate"):
+                for name in ("Content-Type", "WWW-Authenticate"):  # send_response writes its own Date
                     if name in upstream.headers:
                         self.send_header(name, upstream.headers[name])
                 self.send_header("Content-Length", str(len(upstream.content)))
