@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -64,13 +65,14 @@ class CountingProxy:
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
 
-def last_beat(stack: Stack, monitor_id: int) -> tuple[int, datetime] | None:
+def first_beat(stack: Stack, monitor_id: int, status: int, since: float) -> float | None:
+    """The time of Uptime Kuma's first beat with status at or after since (its heartbeat list, oldest first)."""
     beats = requests.get(f"{stack.kuma_url}/api/status-page/heartbeat/elytra", timeout=5).json()["heartbeatList"]
-    items = beats.get(str(monitor_id)) or []
-    if not items:
-        return None
-    beat = items[-1]
-    return beat["status"], datetime.fromisoformat(beat["time"]).replace(tzinfo=UTC)
+    for beat in beats.get(str(monitor_id)) or []:
+        at = datetime.fromisoformat(beat["time"]).replace(tzinfo=UTC).timestamp()
+        if beat["status"] == status and at >= since - 1:
+            return at
+    return None
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -83,8 +85,10 @@ def main() -> int:
     parser.add_argument("--minutes", type=int, default=12)
     parser.add_argument("--flips", type=int, default=8)
     args = parser.parse_args()
-    stack = Stack(ROOT / ".cache" / "bench-ttt")
-    stack.stop_all()
+    workdir = ROOT / ".cache" / "bench-ttt"
+    Stack(workdir).stop_all()  # a stack left over from an interrupted run
+    shutil.rmtree(workdir, ignore_errors=True)  # a new Uptime Kuma database, a new state
+    stack = Stack(workdir)
     stack.start_all()
     proxy = CountingProxy(stack.kuma_url)
     ids = stack.state.monitor_ids
@@ -154,9 +158,7 @@ def main() -> int:
         # Each flip's beat, once Uptime Kuma has it.
         for item in flips:
             if item["beat"] is None:
-                beat = last_beat(stack, ids["Worker"])
-                if beat and beat[0] == (1 if item["up"] else 0) and beat[1].timestamp() >= item["at"] - 1:
-                    item["beat"] = beat[1].timestamp()
+                item["beat"] = first_beat(stack, ids["Worker"], 1 if item["up"] else 0, item["at"])
     time.sleep(5)
     stop.set()
     stack.set_target(2, up=True)
