@@ -11,6 +11,7 @@ from typing import Any
 
 from kuma_public import PageIncident, PageMaintenance, PublishedPage
 
+import timing
 from kuma_metrics import DOWN, MAINTENANCE, PENDING, UP
 from run_state import BundleMemory
 
@@ -178,10 +179,6 @@ def _closed(old: dict[str, Any], status: str, body: str, when: str) -> dict[str,
     }
 
 
-def _parse(stamp: str) -> datetime:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-
-
 def _update(uid: str, status: str, body: str, parent: str, created: datetime, updated: datetime | None) -> dict:
     return {
         "id": uid,
@@ -236,7 +233,7 @@ def build(
         lambda old, when: _closed(old, "resolved", "This incident has been resolved.", when),
     )
     active = [
-        maintenance_object(m, page_id, public_url, _parse(memory.first_seen(f"mt{m.id}", at)), None)
+        maintenance_object(m, page_id, public_url, timing.parse_iso_z(memory.first_seen(f"mt{m.id}", at)), None)
         for m in (page.maintenances if page else [])
     ]
     if not seen:

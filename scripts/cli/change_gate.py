@@ -9,6 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import timing
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -43,7 +45,7 @@ def reason_to_publish(
         return "nothing published yet by this state"
     if last.get("digest") != digest:
         return "the public content changed"
-    age = (now - datetime.fromisoformat(last["at"].replace("Z", "+00:00"))).total_seconds()
+    age = (now - timing.parse_iso_z(last["at"])).total_seconds()
     if age >= every:
         return f"{age:.0f}s since the last upload (PUBLISH_EVERY_SECONDS={every})"
     etag = remote_etag()

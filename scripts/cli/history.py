@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import timing
+
 DAYS = 90
 # A run counts the minutes since the one before, up to this: a longer silence is not "up".
 MAX_MINUTES_PER_RUN = 15
@@ -49,7 +51,7 @@ def record(
     last = memory.get("last_run")
     minutes = 1
     if last:
-        elapsed = (now - datetime.fromisoformat(last.replace("Z", "+00:00"))).total_seconds() / 60
+        elapsed = (now - timing.parse_iso_z(last)).total_seconds() / 60
         minutes = max(1, min(round(elapsed), MAX_MINUTES_PER_RUN))
     if today not in days:
         yesterday = (now - timedelta(days=1)).strftime("%Y-%m-%d")

@@ -43,7 +43,7 @@ BANNER = {
     "critical": ("bad", "Major service outage"),
 }
 # Shown while the page runs its few lines of script; the script's hash goes into the CSP.
-FRESHNESS_SCRIPT = (TEMPLATES / "freshness.js").read_text() if (TEMPLATES / "freshness.js").exists() else ""
+FRESHNESS_SCRIPT = (TEMPLATES / "freshness.js").read_text()
 
 
 @functools.cache

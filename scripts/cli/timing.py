@@ -23,6 +23,11 @@ def iso_z(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def parse_iso_z(stamp: str) -> datetime:
+    """The inverse of iso_z (and of Statuspage's millisecond form): an aware UTC datetime."""
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
 def parse_http_date(value: str | None) -> datetime | None:
     """An HTTP Date header as an aware datetime; None when absent or malformed."""
     if not value:

@@ -7,7 +7,6 @@ import argparse
 import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -119,7 +118,7 @@ def _from_cache(monitor: Monitor, window: str, cache: dict[str, list[str]]) -> b
     entry = cache.get(f"{monitor.id}/{BADGE_HOURS[window]}")
     if not entry:
         return False
-    fetched = datetime.fromisoformat(entry[1].replace("Z", "+00:00"))
+    fetched = timing.parse_iso_z(entry[1])
     if (timing.utc_now() - fetched).total_seconds() >= BADGE_CACHE_SECONDS:
         return False
     monitor.uptime[window] = Figure(Decimal(entry[0]), f"badge:{BADGE_HOURS[window]}h (kept)")
