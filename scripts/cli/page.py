@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -84,9 +84,9 @@ def csp_hash(script: str) -> str:
 def day_bar(memory: dict[str, Any], subject: str, now: datetime) -> dict[str, str]:
     """The 90 days of a subject: a status letter a day ("-" no data), and `uptime:minutes-not-up` a day."""
     letters, details = [], []
-    for back in range(history.DAYS - 1, -1, -1):
-        day = (now - timedelta(days=back)).strftime("%Y-%m-%d")
-        entry = memory.get("days", {}).get(day)
+    days = memory.get("days", {})
+    for day in _last_days(now.date()):
+        entry = days.get(day)
         if entry is None or subject not in entry["worst"]:
             letters.append("-")
             details.append("-")
@@ -103,8 +103,14 @@ def day_bar(memory: dict[str, Any], subject: str, now: datetime) -> dict[str, st
     return {
         "letters": "".join(letters),
         "details": ",".join(details),
-        "first": (now - timedelta(days=history.DAYS - 1)).strftime("%Y-%m-%d"),
+        "first": _last_days(now.date())[0],
     }
+
+
+@functools.cache
+def _last_days(today: date) -> tuple[str, ...]:
+    """The history's days up to today, oldest first: formatted once a run, not once a service."""
+    return tuple((today - timedelta(days=back)).isoformat() for back in range(history.DAYS - 1, -1, -1))
 
 
 def gradient(letters: str) -> str:
