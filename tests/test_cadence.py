@@ -116,3 +116,39 @@ def test_install_cron_installs_the_every_minute_line_once_and_replaces_the_old_o
         "MAILTO=ops@example.com",
         f"* * * * * {ROOT}/scripts/generate_and_upload.sh >/dev/null # elytra-status-generator",
     ]
+
+
+def listings(moto, bucket: str) -> int:
+    return sum(1 for line in moto.request_lines() if f'"GET /{bucket}?' in line and "list-type=2" in line)
+
+
+def test_a_no_change_run_renders_no_page_and_keeps_the_uploaded_bundle(moto, job_env, tmp_path):
+    env_file = write_env(tmp_path / "job.env", job_env)
+    cron_run("generate_and_upload.sh", env_file, tmp_path)
+    page = Path(job_env["BUNDLE_DIR"]) / "index.html"
+    uploaded = page.read_bytes()
+
+    second = cron_run("generate_and_upload.sh", env_file, tmp_path)
+
+    assert "page and feed not rendered" in second.stdout
+    assert page.read_bytes() == uploaded
+    status = json.loads(Path(job_env["OUTPUT_FILE"]).read_text())
+    assert second.returncode == 0 and status["updated_at"] not in uploaded.decode()
+
+
+def test_the_backup_listing_is_kept_for_its_time_and_asked_again_after(moto, job_env, bucket, tmp_path):
+    env_file = write_env(tmp_path / "job.env", job_env)
+    cron_run("generate_and_upload.sh", env_file, tmp_path)
+    before = listings(moto, bucket)
+
+    second = cron_run("generate_and_upload.sh", env_file, tmp_path)
+
+    assert listings(moto, bucket) == before
+    assert "listing of" in second.stdout and "is kept" in second.stdout
+    assert json.loads(Path(job_env["OUTPUT_FILE"]).read_text())["backups"]["last_backup_status"] == "success"
+    state_file = Path(job_env["STATE_FILE"])
+    state = json.loads(state_file.read_text())
+    state["backups"]["at"] = (datetime.now(UTC) - timedelta(seconds=301)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    state_file.write_text(json.dumps(state))
+    cron_run("generate_and_upload.sh", env_file, tmp_path)
+    assert listings(moto, bucket) == before + 1

@@ -169,9 +169,14 @@ def check_set(client: Any, config: Config, prefix: str, now: datetime, clock: li
             newest = found
     if newest is not None:
         empty = [e for e in empty if e.last_modified >= newest.last_modified]
-    result = BackupSet(
-        prefix=prefix, status="failed", newest=newest, empty_objects=empty, listed_prefixes=len(partitions)
-    )
+    return judge_set(prefix, newest, empty, len(partitions), now, config)
+
+
+def judge_set(
+    prefix: str, newest: BackupObject | None, empty: list[BackupObject], listed: int, now: datetime, config: Config
+) -> BackupSet:
+    """A set's status from its newest backup, aged against now."""
+    result = BackupSet(prefix=prefix, status="failed", newest=newest, empty_objects=empty, listed_prefixes=listed)
     if newest is None:
         where = "in the partitions of the last 2x BACKUP_MAX_AGE_HOURS" if "%" in prefix else "under it"
         result.reason = f"no backup {where}"

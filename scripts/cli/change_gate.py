@@ -21,12 +21,22 @@ DIGESTED_FOLDER = "api/v2/"
 
 
 def content_digest(status_file: Path, bundle_files: dict[str, Path]) -> str:
-    """SHA-256 over the public documents with their updated_at left out."""
+    """SHA-256 over the public documents written to disk, with their updated_at left out."""
+    paths = {"status.json": status_file, **bundle_files}
+    return digest_of({key: json.loads(path.read_bytes()) for key, path in paths.items() if _digested(key)})
+
+
+def _digested(key: str) -> bool:
+    return key in DIGESTED or key.startswith(DIGESTED_FOLDER)
+
+
+def digest_of(documents: dict[str, Any]) -> str:
+    """SHA-256 over the public documents by key (status.json and the bundle's), with their updated_at left out."""
     digest = hashlib.sha256()
-    for key, path in sorted([("status.json", status_file), *bundle_files.items()]):
-        if key not in DIGESTED and not key.startswith(DIGESTED_FOLDER):
+    for key, original in sorted(documents.items()):
+        if not _digested(key):
             continue
-        document = json.loads(path.read_bytes())
+        document = dict(original)
         document.pop("updated_at", None)
         if isinstance(document.get("page"), dict):
             document["page"] = {k: v for k, v in document["page"].items() if k != "updated_at"}

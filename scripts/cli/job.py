@@ -24,20 +24,30 @@ REASONS = {
 
 def run(config: settings.Config) -> tuple[int, str]:
     """status.py's run, then the upload. An unknown status is still published: never an old green."""
+    import change_gate
     import publish
     import status
 
     started = time.monotonic()
-    try:
-        s3_client = s3.make_s3_client(config)  # one client for the backup listing and the upload's HEAD
-    except Exception:  # noqa: BLE001 - each step then makes its own and reports its failure
-        s3_client = None
-    code, _ = status.generate(config, timing.utc_now(), s3_client=s3_client)
+    s3_client = s3.LazyClient(config)  # one client for every S3 call of the run, made if one is needed
+    now = timing.utc_now()
+
+    def gate(published: dict, digest: str) -> str | None:
+        return change_gate.reason_to_publish(
+            published, digest, lambda: publish.remote_etag(config, s3_client), now, config.publish_every_seconds
+        )
+
+    code, run = status.generate(config, now, s3_client=s3_client, gate=gate)
     log.info("step status: %.2fs, exit %d", time.monotonic() - started, code)
     if code == common.EXIT_FAILED:
         return code, REASONS[code]
+    if run.publish_reason is None:
+        # The bucket already holds this content, uploaded under PUBLISH_EVERY_SECONDS ago.
+        log.info("step upload: nothing to upload, no AWS CLI started")
+        return code, REASONS[code]
+    log.info("uploading: %s", run.publish_reason)
     started = time.monotonic()
-    upload_code = publish.publish(config, timing.utc_now(), s3_client, only_if_changed=True)
+    upload_code = publish.publish(config, timing.utc_now(), s3_client)
     log.info("step upload: %.2fs, exit %d", time.monotonic() - started, upload_code)
     if upload_code == publish.EXIT_REFUSED:
         return common.EXIT_FAILED, "status.json refused for upload"

@@ -40,10 +40,10 @@ def key_prefix(config: Config) -> str:
     return f"{folder}/" if folder else ""
 
 
-def write_bundle(
+def build_bundle(
     config: Config, document: dict[str, Any], kuma: KumaReport | None, state: RunState, now: datetime
-) -> None:
-    """Build, check against the schemas, then write each file atomically. Raises RefusedBundle or OSError."""
+) -> dict[str, Any]:
+    """The bundle's JSON documents by key, the history of this run recorded in the state on the way."""
     files = bundle.build(
         document,
         kuma.page if kuma else None,
@@ -71,14 +71,24 @@ def write_bundle(
         | {"scheduled_maintenances": files["api/v2/scheduled-maintenances.json"]["scheduled_maintenances"]},
         now,
     )
+    return files
+
+
+def write_bundle(
+    config: Config, files: dict[str, Any], document: dict[str, Any], memory: dict[str, Any], now: datetime
+) -> None:
+    """Check the documents against the schemas, render the page and feed, then write each file atomically.
+
+    Raises RefusedBundle or OSError.
+    """
     for key, content in files.items():
         try:
             bundle_schema.check(key, content)
         except bundle_schema.InvalidBundle as exc:
             raise RefusedBundle(str(exc)) from None
     rendered = {
-        "index.html": page.render_page(files, document, state.history, config.status_max_age_seconds, now),
-        "history.atom": page.render_feed(files, state.history.get("changes", []), public_base(config), now),
+        "index.html": page.render_page(files, document, memory, config.status_max_age_seconds, now),
+        "history.atom": page.render_feed(files, memory.get("changes", []), public_base(config), now),
     }
     for key, text in rendered.items():
         check_text(key, text.encode(), document["updated_at"])

@@ -21,6 +21,7 @@ import public_files
 
 import change_gate
 import common
+import http_session
 import run_state
 import s3
 import settings
@@ -180,12 +181,8 @@ def verify(config: Config, sizes: dict[str, int], client: Any = None) -> str | N
     return head.get("ETag")  # the last HEAD is status.json's: sizes lists it last
 
 
-def publish(config: Config, now: datetime, client: Any = None, only_if_changed: bool = False) -> int:
-    """Check status.json and the bundle, upload them in one process, verify; one log line for the outcome.
-
-    With only_if_changed (the cron job), nothing is uploaded, and no AWS CLI started, when the
-    bucket already holds this content and the last upload is under PUBLISH_EVERY_SECONDS old.
-    """
+def publish(config: Config, now: datetime, client: Any = None) -> int:
+    """Check status.json and the bundle, upload them in one process, verify; one log line for the outcome."""
     target = f"s3://{config.status_bucket}/{public_files.key_prefix(config)}"
     try:
         size = check_file(config.output_file, config, now)
@@ -198,14 +195,6 @@ def publish(config: Config, now: datetime, client: Any = None, only_if_changed: 
         log.info("no bundle in %s: status.json goes alone", config.bundle_dir)
     state = run_state.load(config.state_file)
     digest = change_gate.content_digest(config.output_file, bundle_files)
-    if only_if_changed:
-        reason = change_gate.reason_to_publish(
-            state.published, digest, lambda: remote_etag(config, client), now, config.publish_every_seconds
-        )
-        if reason is None:
-            log.info("unchanged since the upload of %s: nothing uploaded", state.published["at"])
-            return common.EXIT_OK
-        log.info("uploading: %s", reason)
     prefix = public_files.key_prefix(config)
     sizes = {prefix + key: path.stat().st_size for key, path in bundle_files.items()}
     sizes[config.status_bucket_key] = size
@@ -229,14 +218,34 @@ def publish(config: Config, now: datetime, client: Any = None, only_if_changed: 
 
 
 def remote_etag(config: Config, client: Any = None) -> str | None:
-    """The ETag of the public status object, or None when it is gone or cannot be read."""
+    """The ETag of the public status object at the origin, or None when it is gone or cannot be read.
+
+    Asked first as a reader asks (the object is public-read): a run that uploads nothing needs no boto3.
+    """
+    etag = public_etag(config)
+    if etag is not None:
+        return etag
     from botocore.exceptions import BotoCoreError, ClientError
 
-    try:
+    try:  # with the keys: anonymous S3 says 403, not 404, for a missing object
         client = client or s3.make_s3_client(config)
         return client.head_object(Bucket=config.status_bucket, Key=config.status_bucket_key).get("ETag")
     except (BotoCoreError, ClientError):
         return None
+
+
+def public_etag(config: Config) -> str | None:
+    """An anonymous HEAD of the status object at SPACES_ENDPOINT (path style); None unless it answers 200."""
+    from urllib.parse import quote
+
+    import requests
+
+    url = f"{config.spaces_endpoint.rstrip('/')}/{config.status_bucket}/{quote(config.status_bucket_key)}"
+    try:
+        response = requests.head(url, timeout=http_session.request_timeout(config.http_timeout_seconds))
+    except requests.RequestException:
+        return None
+    return response.headers.get("ETag") if response.status_code == 200 else None
 
 
 def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc_now) -> int:

@@ -93,6 +93,8 @@ class RunState:
     history: dict[str, Any] = field(default_factory=dict)
     # What the last upload sent: its content digest, time and the status object's ETag
     published: dict[str, str] = field(default_factory=dict)
+    # backup_memory.py's last listing of the backup bucket, kept LISTING_KEEP_SECONDS
+    backups: dict[str, Any] = field(default_factory=dict)
 
 
 def load(path: Path) -> RunState:
@@ -115,11 +117,13 @@ def load(path: Path) -> RunState:
         bundle = BundleMemory(**(raw.get("bundle") or {}))
         kept = raw.get("history") or {}
         published = raw.get("published") or {}
+        backups = raw.get("backups") or {}
         return RunState(
             KumaMemory(int(start) if start is not None else None, seen, badges),
             bundle,
             kept if isinstance(kept, dict) else {},
             published if isinstance(published, dict) else {},
+            backups if isinstance(backups, dict) else {},
         )
     except (TypeError, ValueError, AttributeError):
         log.warning("state %s has unexpected content: starting with no memory of earlier runs", path)
@@ -139,6 +143,7 @@ def to_json(state: RunState) -> dict[str, Any]:
         "bundle": {**asdict(state.bundle), "components": dict(sorted(components))},
         "history": state.history,
         "published": state.published,
+        "backups": dict(state.backups),  # a copy: a late backup thread may still replace its entries
     }
 
 
@@ -146,7 +151,8 @@ def save(path: Path, state: RunState) -> bool:
     """Write atomically; a failure is logged (the run goes on) and returns False."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic.write_atomically(path, json.dumps(to_json(state), indent=1).encode(), 0o600)
+        # Compact: at 1,000 monitors an indented dump cost 0.08 s a run (`python -m json.tool` reads it).
+        atomic.write_atomically(path, json.dumps(to_json(state), separators=(",", ":")).encode(), 0o600)
         return True
     except OSError as exc:
         log.error("cannot write state %s (STATE_FILE): %s; the next run starts without it", path, exc.strerror)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import atomic
+import change_gate
 import common
 import settings
 import status_doc
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from backup_checker import BackupReport
     from run_state import KumaMemory
     from uptime_kuma_client import KumaReport, Monitor
+
+    # (what was last published, this run's digest) -> why to upload, or None
+    Gate = Callable[[dict[str, Any], str], str | None]
 
 SCHEMA_VERSION = 1
 TWO_PLACES = Decimal("0.01")
@@ -136,6 +140,8 @@ class StatusRun:
     kuma: KumaReport | None
     backups: BackupReport | None
     failed_sources: list[str]
+    # Set by a gated run (the cron job): why it must upload, or None when the bucket already says it all.
+    publish_reason: str | None = None
 
 
 def _start(target: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:
@@ -174,13 +180,18 @@ def collect(
     session: Any = None,
     s3_client: Any = None,
     memory: KumaMemory | None = None,
+    backup_listing: dict[str, Any] | None = None,
 ) -> StatusRun:
     """Read both sources side by side within the deadline; a failed source becomes `unknown`."""
     import backup_checker
+    import backup_memory
     import uptime_kuma_client
 
     kuma_started = _start(lambda: uptime_kuma_client.read_kuma(config, session, deadline, memory))
-    backups_started = _start(lambda: backup_checker.check_backups(config, now, s3_client))
+    if backup_listing is None:  # status.py by hand: a fresh listing
+        backups_started = _start(lambda: backup_checker.check_backups(config, now, s3_client))
+    else:
+        backups_started = _start(lambda: backup_memory.check(config, now, s3_client, backup_listing))
     failed: list[str] = []
 
     kuma: KumaReport | None = _finish(kuma_started, "uptime kuma", deadline, config)
@@ -217,13 +228,20 @@ def clock_problem(run: StatusRun) -> str | None:
     return None
 
 
-def generate(config: Config, now: datetime, session: Any = None, s3_client: Any = None) -> tuple[int, StatusRun]:
-    """One full run: read, build, validate, write status.json and its bundle. Returns the exit code and the run."""
+def generate(
+    config: Config, now: datetime, session: Any = None, s3_client: Any = None, gate: Gate | None = None
+) -> tuple[int, StatusRun]:
+    """One full run: read, build, validate, write status.json and its bundle. Returns the exit code and the run.
+
+    With a gate (the cron job), the page and feed are only rendered when the gate gives a reason to upload.
+    """
     import run_state
 
     deadline = Deadline.after(config.run_deadline_seconds)
     state = run_state.load(config.state_file)
-    run = collect(config, now, deadline, session, s3_client, state.kuma)
+    # Only the cron job (gated) keeps a backup listing between runs.
+    listing = state.backups if gate is not None else None
+    run = collect(config, now, deadline, session, s3_client, state.kuma, listing)
     if config.status_bucket and run.backups and all(s.status != "unknown" for s in run.backups.sets):
         # Only when the bucket answered this run: a silent one must not hold the run past its deadline.
         import public_files
@@ -232,12 +250,12 @@ def generate(config: Config, now: datetime, session: Any = None, s3_client: Any 
     if run.kuma is not None:
         state.kuma = run.kuma.memory
     try:
-        return write_all(config, run, state, now), run
+        return write_all(config, run, state, now, gate), run
     finally:
         run_state.save(config.state_file, state)
 
 
-def write_all(config: Config, run: StatusRun, state: Any, now: datetime) -> int:
+def write_all(config: Config, run: StatusRun, state: Any, now: datetime, gate: Gate | None = None) -> int:
     """status.json, then the bundle beside it; nothing when the clock cannot be trusted."""
     import public_files
 
@@ -258,7 +276,14 @@ def write_all(config: Config, run: StatusRun, state: Any, now: datetime) -> int:
         run.document["backups"]["last_backup_status"],
     )
     try:
-        public_files.write_bundle(config, run.document, run.kuma, state, now)
+        files = public_files.build_bundle(config, run.document, run.kuma, state, now)
+        if gate is not None:
+            run.publish_reason = gate(state.published, change_gate.digest_of({"status.json": run.document, **files}))
+        if gate is None or run.publish_reason is not None:
+            public_files.write_bundle(config, files, run.document, state.history, now)
+        else:
+            # BUNDLE_DIR keeps the files last uploaded, whose content this run's equals.
+            log.info("unchanged since the upload of %s: page and feed not rendered", state.published["at"])
     except (public_files.RefusedBundle, OSError) as exc:
         log.error("bundle not written to %s (BUNDLE_DIR): %s; nothing will be uploaded with it", config.bundle_dir, exc)
         return common.EXIT_FAILED
