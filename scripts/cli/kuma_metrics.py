@@ -170,7 +170,7 @@ class ParsedMetrics:
 
 def parse_metrics(body: str) -> ParsedMetrics:
     """Monitors, their states and ratios from /metrics text; tells the API generation apart."""
-    from prometheus_client.parser import text_string_to_metric_families
+    import prom_text
 
     wanted = "\n".join(
         line for line in body.splitlines() if line.startswith(_WANTED_PREFIXES) and _UNUSED_WINDOW not in line
@@ -180,26 +180,24 @@ def parse_metrics(body: str) -> ParsedMetrics:
     version = None
     process_start = None
     try:
-        for family in text_string_to_metric_families(wanted + "\n"):
-            for sample in family.samples:
-                labels = sample.labels
-                if sample.name == "app_version":
-                    version = labels.get("version")
-                    continue
-                if sample.name == "process_start_time_seconds":
-                    process_start = int(sample.value)
-                    continue
-                key = _series_key(labels)
-                if sample.name == "monitor_status":
-                    monitor_id = _label(labels, "monitor_id")
-                    monitors[key] = Monitor(
-                        id=int(monitor_id) if monitor_id else None,
-                        name=_label(labels, "monitor_name") or "",
-                        type=_label(labels, "monitor_type") or "",
-                        state=int(sample.value),
-                    )
-                elif sample.name == "monitor_uptime_ratio":
-                    ratios.append((key, labels.get("window", ""), float(sample.value)))
+        for name, labels, value in prom_text.samples(wanted + "\n"):
+            if name == "app_version":
+                version = labels.get("version")
+                continue
+            if name == "process_start_time_seconds":
+                process_start = int(value)
+                continue
+            key = _series_key(labels)
+            if name == "monitor_status":
+                monitor_id = _label(labels, "monitor_id")
+                monitors[key] = Monitor(
+                    id=int(monitor_id) if monitor_id else None,
+                    name=_label(labels, "monitor_name") or "",
+                    type=_label(labels, "monitor_type") or "",
+                    state=int(value),
+                )
+            elif name == "monitor_uptime_ratio":
+                ratios.append((key, labels.get("window", ""), float(value)))
     except (ValueError, TypeError, KeyError) as exc:
         raise KumaResponseError(f"/metrics could not be parsed as Prometheus text: {exc}") from None
     for key, window, ratio in ratios:
