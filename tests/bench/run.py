@@ -33,6 +33,9 @@ PEER_VENV = WORK / "peer-venv"
 sys.path[:0] = [str(ROOT / "scripts/cli"), str(ROOT / "scripts/dev")]
 from stack import free_port  # noqa: E402
 
+sys.path.insert(0, str(HERE))
+import results  # noqa: E402
+
 API_KEY = "uk1_bench-key"
 STATUS_BUCKET = "bench-status"
 # One bucket per layout: moto scans every key of a bucket on each listing, whatever the prefix,
@@ -242,9 +245,9 @@ def repeat(
 PROBE_KUMA = """
 import json, sys, time
 sys.path.insert(0, {cli!r})
-import common, uptime_kuma_client
-settings = {{"UPTIME_KUMA_URL": {url!r}, "UPTIME_KUMA_API_KEY": {key!r}, "UPTIME_KUMA_STATUS_PAGE": {slug!r}}}
-config = settings.parse_config(settings)
+import logs, settings, uptime_kuma_client
+values = {{"UPTIME_KUMA_URL": {url!r}, "UPTIME_KUMA_API_KEY": {key!r}, "UPTIME_KUMA_STATUS_PAGE": {slug!r}}}
+config = settings.parse_config(values)
 logs.setup_logging("bench", config, open("/dev/null", "w"))
 times = []
 for _ in range({n} + 1):
@@ -318,7 +321,7 @@ def main() -> int:
         kuma.httpd.shutdown()
     table = render(rows, args)
     print(table)
-    (HERE / "RESULTS.md").write_text(table)
+    results.write_section("<!-- run.py -->", "<!-- run.py -->\n" + table)
     return 0
 
 

@@ -27,12 +27,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / "scripts" / "dev"), str(ROOT / "scripts" / "cli")]
+sys.path[:0] = [str(ROOT / "scripts" / "dev"), str(ROOT / "scripts" / "cli"), str(ROOT / "tests" / "bench")]
 
 import requests  # noqa: E402
 from stack import STATUS_BUCKET, Stack, free_port  # noqa: E402
 
-RESULTS = ROOT / "tests" / "bench" / "RESULTS.md"
+import results  # noqa: E402
+
 MARK = "<!-- time to truth -->"
 
 
@@ -203,8 +204,7 @@ def main() -> int:
         f"{MARK}\n## Time to truth ({stamp}, {args.minutes} minutes, 5 monitors, live stack)\n\n"
         f"`.venv/bin/python tests/bench/time_to_truth.py --minutes {args.minutes}`\n\n{text}\n"
     )
-    old = RESULTS.read_text() if RESULTS.exists() else ""
-    RESULTS.write_text(old.split(MARK)[0].rstrip() + "\n\n" + section)
+    results.write_section(MARK, section)
     print(section)
     return 0
 

@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""The one-minute cadence at scale: the cron wrapper against a 1,000-monitor replay of Uptime Kuma 2.1+.
+
+    .venv/bin/python tests/bench/scaled.py [--monitors 1000] [--minutes 11] [--profile]
+
+A replay server answers like Uptime Kuma 2.1+ with UPTIME_KUMA_STATUS_PAGE set (/metrics with ids and
+1d/30d ratios, the published page listing every monitor, its incident history, 7-day badges), in
+front of moto's S3. The wrapper runs as cron runs it (env -i, PATH=/usr/bin:/bin, cwd /) at each
+minute boundary. Nothing in the replay changes, so every run after the first finds nothing new:
+its CPU-seconds (rusage of the wrapper and all its children), Uptime Kuma requests, PUTs and uploads
+are the no-change path's. With --profile, one more no-change run of job.py under py-spy (threads
+included), summarized on stdout; the collapsed stacks stay in .cache/bench-scaled/profile.txt.
+Writes its table into tests/bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(ROOT / "scripts" / "dev"), str(ROOT / "scripts" / "cli"), str(HERE)]
+
+from run import KumaServer, badge_svg, metrics_payload  # noqa: E402
+from stack import Stack  # noqa: E402
+
+import results  # noqa: E402
+
+MARK = "<!-- scaled -->"
+WORK = ROOT / ".cache" / "bench-scaled"
+SLUG = "bench"
+
+
+def serve_21_page(kuma: KumaServer, monitors: int) -> None:
+    """Uptime Kuma 2.1+ with a published page of every monitor: /metrics has 1d and 30d, badges give 7d."""
+    page = {
+        "config": {"slug": SLUG, "title": "Bench", "description": None, "footerText": None},
+        "incidents": [],
+        "publicGroupList": [
+            {
+                "id": 1,
+                "name": "Services",
+                "monitorList": [{"id": i, "name": f"Service {i}", "type": "http"} for i in range(1, monitors + 1)],
+            }
+        ],
+        "maintenanceList": [],
+    }
+    kuma.routes = {
+        "/metrics": ("text/plain; version=0.0.4; charset=utf-8", metrics_payload(monitors)),
+        f"/api/status-page/{SLUG}": ("application/json; charset=utf-8", json.dumps(page).encode()),
+        f"/api/status-page/{SLUG}/incident-history": (
+            "application/json; charset=utf-8",
+            json.dumps({"ok": True, "incidents": [], "hasMore": False, "nextCursor": None}).encode(),
+        ),
+    }
+    for i in range(1, monitors + 1):
+        kuma.routes[f"/api/badge/{i}/uptime/168"] = ("image/svg+xml", badge_svg("7d", f"{99 + (i % 100) / 100:.2f}%"))
+
+
+def cron_run(env_file: Path, job: bool = False, profile: Path | None = None) -> tuple[float, float, str, int]:
+    """One run as cron starts it: wall seconds, CPU-seconds of it and its children, its stdout, exit code."""
+    if profile:
+        # py-spy, not pyinstrument: the two sources are read in threads, which pyinstrument does not see.
+        argv = [str(ROOT / ".venv/bin/py-spy"), "record", "--rate", "1000", "--threads", "--nonblocking"]
+        argv += ["--format", "raw", "-o", str(profile), "--", str(ROOT / ".venv/bin/python")]
+        argv += [str(ROOT / "scripts/cli/job.py")]
+    else:
+        argv = ["bash", str(ROOT / "scripts/generate_and_upload.sh")]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    result = subprocess.run(
+        ["env", "-i", "PATH=/usr/bin:/bin", f"HOME={WORK}", *argv, "--env-file", str(env_file)],
+        capture_output=True,
+        text=True,
+        cwd="/",
+    )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, result.stdout + result.stderr, result.returncode
+
+
+def summarize(profile: Path, top: int = 30) -> str:
+    """py-spy's collapsed stacks as two lists: where the time goes (inclusive) and where it is spent (self)."""
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for line in profile.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")[1:]]  # the thread name goes
+        total += int(count)
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + int(count)
+        if frames:
+            own[frames[-1]] = own.get(frames[-1], 0) + int(count)
+
+    def rows(table: dict[str, int]) -> list[str]:
+        ranked = sorted(table.items(), key=lambda item: -item[1])[:top]
+        return [f"  {100 * n / total:5.1f}%  {frame}" for frame, n in ranked]
+
+    return "\n".join(
+        [f"{total} samples at 1 kHz (active only)", "inclusive:", *rows(inclusive), "self:", *rows(own)[:15]]
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--monitors", type=int, default=1000)
+    parser.add_argument("--minutes", type=int, default=11, help="runs, one at each minute boundary")
+    parser.add_argument("--interval", type=float, default=60, help="seconds between runs (60: as cron)")
+    parser.add_argument("--profile", action="store_true", help="then profile one no-change run of job.py")
+    args = parser.parse_args()
+    Stack(WORK).stop_all()
+    shutil.rmtree(WORK, ignore_errors=True)
+    stack = Stack(WORK)
+    kuma = KumaServer()
+    serve_21_page(kuma, args.monitors)
+    try:
+        stack.start_s3()
+        stack.seed_s3()
+        env_file = stack.write_env(
+            WORK / "bench.env",
+            UPTIME_KUMA_URL=kuma.url,
+            UPTIME_KUMA_API_KEY="uk1_bench-key",
+            UPTIME_KUMA_STATUS_PAGE=SLUG,
+            MONITOR_IDS="",
+            CRITICAL_MONITOR_IDS="",
+        )
+        runs = []
+        for n in range(args.minutes):
+            if args.interval >= 60:
+                time.sleep(60 - time.time() % 60)  # the minute boundary, as cron starts it
+            elif n:
+                time.sleep(args.interval)
+            asked, puts = kuma.count, stack.log_text("s3").count('"PUT /')
+            wall, cpu, out, code = cron_run(env_file)
+            runs.append(
+                {
+                    "wall": wall,
+                    "cpu": cpu,
+                    "code": code,
+                    "kuma": kuma.count - asked,
+                    "puts": stack.log_text("s3").count('"PUT /') - puts,
+                    "uploaded": "unchanged since" not in out,
+                }
+            )
+            print(json.dumps({"run": n + 1, **{k: round(v, 3) for k, v in runs[-1].items()}}), flush=True)
+        if args.profile:
+            _, cpu, out, code = cron_run(env_file, profile=WORK / "profile.txt")
+            print(f"profiled no-change run: exit {code}, {cpu:.2f} CPU-s with py-spy attached")
+            print(summarize(WORK / "profile.txt"))
+    finally:
+        stack.stop_all()
+        kuma.httpd.shutdown()
+    section = report(runs, args)
+    results.write_section(MARK, section)
+    print(section)
+    return 0
+
+
+def report(runs: list[dict], args: argparse.Namespace) -> str:
+    later = runs[1:] or runs
+    quiet = [r for r in later if not r["uploaded"] and r["kuma"] <= 3]
+    busy = [r for r in later if r not in quiet]
+    cpu = [r["cpu"] for r in later]
+    minutes = len(runs) * args.interval / 60 if args.interval else 1
+    hour = 60 / max(args.interval / 60, 1 / 60) if args.interval else 60
+
+    def row(name: str, values: list[float], unit: str = "{:.2f}") -> str:
+        if not values:
+            return f"| {name} | none | | |"
+        return (
+            f"| {name} | {unit.format(statistics.median(values))} | {unit.format(min(values))}"
+            f" | {unit.format(max(values))} |"
+        )
+
+    lines = [
+        "| measure (runs after the first) | median | min | max |",
+        "| --- | ---: | ---: | ---: |",
+        row(f"CPU-seconds, no-change run without badge refresh ({len(quiet)} runs)", [r["cpu"] for r in quiet]),
+        row(f"CPU-seconds, run that refreshed badges or uploaded ({len(busy)} runs)", [r["cpu"] for r in busy]),
+        row("wall seconds a run", [r["wall"] for r in later]),
+        row("Uptime Kuma requests a run", [r["kuma"] for r in later], "{:.0f}"),
+        "",
+        f"- CPU-seconds an hour at this mix: **{statistics.mean(cpu) * hour:.1f}** (target <= 36)",
+        f"- Uptime Kuma requests a minute, mean over {len(runs)} runs: "
+        f"**{sum(r['kuma'] for r in runs) / minutes:.1f}**",
+        f"- uploads: {sum(r['uploaded'] for r in later)} of {len(later)} later runs;"
+        f" S3 PUTs in all: {sum(r['puts'] for r in runs)}",
+        f"- exit codes: {sorted({r['code'] for r in runs})}",
+    ]
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    command = f".venv/bin/python tests/bench/scaled.py --monitors {args.monitors} --minutes {args.minutes}"
+    return (
+        f"{MARK}\n## One-minute cadence at scale ({stamp}, {args.monitors} monitors, 2.1+ replay, page set)\n\n"
+        f"`{command}`\n\n" + "\n".join(lines) + "\n"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
