@@ -95,7 +95,9 @@ def fetch_badge(
     if response.status_code != 200:
         log.warning("badge %s answered HTTP %s", url, response.status_code)
         return None
-    return parse_badge(response.text)
+    # SVG is UTF-8 unless it says otherwise: response.text would guess with charset_normalizer
+    # whenever a proxy drops the charset, at a cost a thousand badges feel.
+    return parse_badge(response.content.decode("utf-8", errors="replace"))
 
 
 def fetch_incident_history(session: requests.Session, config: Config, deadline: Deadline) -> list[PageIncident] | None:

@@ -87,6 +87,10 @@ def metrics_payload(monitors: int, with_ids: bool = True, with_ratios: bool = Tr
     return ("\n".join(out + rest) + "\n").encode()
 
 
+# As Uptime Kuma sends it (captures/2.5.3/badge_1_uptime_7d.txt).
+BADGE_TYPE = "image/svg+xml; charset=utf-8"
+
+
 def badge_svg(label: str, value: str) -> bytes:
     text = f"Uptime ({label}): {value}"
     return (
@@ -145,7 +149,7 @@ class KumaServer:
         }
         for i in range(1, monitors + 1):
             for hours in (24, 168, 720):
-                self.routes[f"/api/badge/{i}/uptime/{hours}"] = ("image/svg+xml", badge_svg(f"{hours}h", "99.95%"))
+                self.routes[f"/api/badge/{i}/uptime/{hours}"] = (BADGE_TYPE, badge_svg(f"{hours}h", "99.95%"))
 
 
 # --- S3 ----------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(ROOT / "scripts" / "dev"), str(ROOT / "scripts" / "cli"), str(HERE)]
 
-from run import KumaServer, badge_svg, metrics_payload  # noqa: E402
+from run import BADGE_TYPE, KumaServer, badge_svg, metrics_payload  # noqa: E402
 from stack import Stack  # noqa: E402
 
 import results  # noqa: E402
@@ -64,7 +64,7 @@ def serve_21_page(kuma: KumaServer, monitors: int) -> None:
         ),
     }
     for i in range(1, monitors + 1):
-        kuma.routes[f"/api/badge/{i}/uptime/168"] = ("image/svg+xml", badge_svg("7d", f"{99 + (i % 100) / 100:.2f}%"))
+        kuma.routes[f"/api/badge/{i}/uptime/168"] = (BADGE_TYPE, badge_svg("7d", f"{99 + (i % 100) / 100:.2f}%"))
 
 
 def cron_run(env_file: Path, job: bool = False, profile: Path | None = None) -> tuple[float, float, str, int]:
