@@ -8,6 +8,8 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT, cron_run, fake_crontab, write_env
 from kuma_replay import Reply, capture
 
@@ -152,3 +154,49 @@ def test_the_backup_listing_is_kept_for_its_time_and_asked_again_after(moto, job
     state_file.write_text(json.dumps(state))
     cron_run("generate_and_upload.sh", env_file, tmp_path)
     assert listings(moto, bucket) == before + 1
+
+
+def config_of(env: dict[str, str]):
+    import settings
+
+    return settings.parse_config(env)
+
+
+def test_verify_reads_each_object_as_a_reader_and_names_what_differs(s3, pub_env, status_bucket):
+
+    import publish
+
+    config = config_of(pub_env)
+    s3.put_object(
+        Bucket=status_bucket,
+        Key="public/status.json",
+        Body=b"{}",
+        ACL="public-read",
+        ContentType="application/json",
+        CacheControl="public, max-age=3600",
+    )
+
+    with pytest.raises(publish.PublishError, match="Cache-Control is 'public, max-age=3600', expected"):
+        publish.verify(config, {"public/status.json": 2})
+
+
+def test_an_object_readers_cannot_head_is_checked_with_the_keys(s3, pub_env, status_bucket):
+    import publish
+    import status_doc
+
+    config = config_of(pub_env)
+    # Not public-read: moto, like S3, answers an anonymous HEAD with 403.
+    s3.put_object(
+        Bucket=status_bucket,
+        Key="public/status.json",
+        Body=b"{}",
+        ContentType="application/json",
+        CacheControl=status_doc.cache_control(config),
+    )
+    etag = s3.head_object(Bucket=status_bucket, Key="public/status.json")["ETag"]
+    assert publish.public_head(config, "public/status.json") is None
+
+    assert publish.remote_etag(config) == etag
+    assert publish.verify(config, {"public/status.json": 2}) == etag
+    s3.delete_object(Bucket=status_bucket, Key="public/status.json")
+    assert publish.remote_etag(config) is None

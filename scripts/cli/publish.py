@@ -158,27 +158,63 @@ def upload(staging: Path, config: Config, run: Callable[..., Any] = subprocess.r
 
 
 def verify(config: Config, sizes: dict[str, int], client: Any = None) -> str | None:
-    """HEAD each uploaded object: its type, cache control and size must be what was sent; the status ETag."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    """HEAD each uploaded object: its type, cache control and size must be what was sent; the status ETag.
 
-    client = client or s3.make_s3_client(config)
+    Asked as a reader asks, so that what readers get is what is checked; with the keys where that fails.
+    """
+    import requests
+
     wrong = []
-    for key, size in sizes.items():
-        try:
-            head = client.head_object(Bucket=config.status_bucket, Key=key)
-        except (BotoCoreError, ClientError) as exc:
-            raise PublishError(f"cannot HEAD the uploaded {key}: {type(exc).__name__}") from None
-        found = {
-            "Content-Type": head.get("ContentType"),
-            "Cache-Control": head.get("CacheControl"),
-            "size": head.get("ContentLength"),
-        }
-        kind = CONTENT_TYPES[posixpath.splitext(key)[1]]
-        wanted = {"Content-Type": kind, "Cache-Control": status_doc.cache_control(config), "size": size}
-        wrong += [f"{key}: {k} is {found[k]!r}, expected {v!r}" for k, v in wanted.items() if found[k] != v]
+    etag = None
+    with requests.Session() as session:
+        for key, size in sizes.items():
+            found = public_head(config, key, session) or signed_head(config, key, client)
+            kind = CONTENT_TYPES[posixpath.splitext(key)[1]]
+            wanted = {"Content-Type": kind, "Cache-Control": status_doc.cache_control(config), "size": size}
+            wrong += [f"{key}: {k} is {found[k]!r}, expected {v!r}" for k, v in wanted.items() if found[k] != v]
+            etag = found["ETag"]  # the last is status.json's: sizes lists it last
     if wrong:
         raise PublishError("uploaded objects do not match: " + "; ".join(wrong))
-    return head.get("ETag")  # the last HEAD is status.json's: sizes lists it last
+    return etag
+
+
+def public_head(config: Config, key: str, session: Any = None) -> dict[str, Any] | None:
+    """An anonymous HEAD of key at SPACES_ENDPOINT (path style); None unless it answers 200."""
+    from urllib.parse import quote
+
+    import requests
+
+    url = f"{config.spaces_endpoint.rstrip('/')}/{config.status_bucket}/{quote(key)}"
+    try:
+        response = (session or requests).head(url, timeout=http_session.request_timeout(config.http_timeout_seconds))
+    except requests.RequestException:
+        return None
+    if response.status_code != 200:
+        return None
+    headers = response.headers
+    length = headers.get("Content-Length")
+    return {
+        "Content-Type": headers.get("Content-Type"),
+        "Cache-Control": headers.get("Cache-Control"),
+        "size": int(length) if length and length.isdigit() else None,
+        "ETag": headers.get("ETag"),
+    }
+
+
+def signed_head(config: Config, key: str, client: Any = None) -> dict[str, Any]:
+    """The same HEAD with the keys (boto3); raises PublishError when it fails."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        head = (client or s3.make_s3_client(config)).head_object(Bucket=config.status_bucket, Key=key)
+    except (BotoCoreError, ClientError) as exc:
+        raise PublishError(f"cannot HEAD the uploaded {key}: {type(exc).__name__}") from None
+    return {
+        "Content-Type": head.get("ContentType"),
+        "Cache-Control": head.get("CacheControl"),
+        "size": head.get("ContentLength"),
+        "ETag": head.get("ETag"),
+    }
 
 
 def publish(config: Config, now: datetime, client: Any = None) -> int:
@@ -222,30 +258,13 @@ def remote_etag(config: Config, client: Any = None) -> str | None:
 
     Asked first as a reader asks (the object is public-read): a run that uploads nothing needs no boto3.
     """
-    etag = public_etag(config)
-    if etag is not None:
-        return etag
-    from botocore.exceptions import BotoCoreError, ClientError
-
+    found = public_head(config, config.status_bucket_key)
+    if found is not None:
+        return found["ETag"]
     try:  # with the keys: anonymous S3 says 403, not 404, for a missing object
-        client = client or s3.make_s3_client(config)
-        return client.head_object(Bucket=config.status_bucket, Key=config.status_bucket_key).get("ETag")
-    except (BotoCoreError, ClientError):
+        return signed_head(config, config.status_bucket_key, client)["ETag"]
+    except PublishError:
         return None
-
-
-def public_etag(config: Config) -> str | None:
-    """An anonymous HEAD of the status object at SPACES_ENDPOINT (path style); None unless it answers 200."""
-    from urllib.parse import quote
-
-    import requests
-
-    url = f"{config.spaces_endpoint.rstrip('/')}/{config.status_bucket}/{quote(config.status_bucket_key)}"
-    try:
-        response = requests.head(url, timeout=http_session.request_timeout(config.http_timeout_seconds))
-    except requests.RequestException:
-        return None
-    return response.headers.get("ETag") if response.status_code == 200 else None
 
 
 def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc_now) -> int:
