@@ -256,37 +256,42 @@ def generate(
 
 
 def write_all(config: Config, run: StatusRun, state: Any, now: datetime, gate: Gate | None = None) -> int:
-    """status.json, then the bundle beside it; nothing when the clock cannot be trusted."""
+    """status.json, then the bundle beside it; nothing when the clock cannot be trusted.
+
+    With a gate that finds nothing to upload, nothing is written either: OUTPUT_FILE and BUNDLE_DIR
+    stay the files last uploaded, one run's set, which upload_status_json.sh can still send.
+    """
     import public_files
 
     skew = clock_problem(run)
     if skew:
         log.error("%s", skew)
         return common.EXIT_FAILED
-    try:
-        write_status(run.document, config.output_file)
-    except StatusWriteError as exc:
-        log.error("%s", exc)
-        return common.EXIT_FAILED
-    log.info(
-        "wrote %s: platform_status=%s uptime=%s backups=%s",
-        config.output_file,
-        run.document["platform_status"],
-        json.dumps(run.document["uptime"]),
-        run.document["backups"]["last_backup_status"],
+    doc = run.document
+    summary = (
+        f"platform_status={doc['platform_status']} uptime={json.dumps(doc['uptime'])}"
+        f" backups={doc['backups']['last_backup_status']}"
     )
     try:
         files = public_files.build_bundle(config, run.document, run.kuma, state, now)
         if gate is not None:
             run.publish_reason = gate(state.published, change_gate.digest_of({"status.json": run.document, **files}))
-        if gate is None or run.publish_reason is not None:
-            public_files.write_bundle(config, files, run.document, state.history, now)
-        else:
-            # BUNDLE_DIR keeps the files last uploaded, whose content this run's equals.
-            log.info("unchanged since the upload of %s: page and feed not rendered", state.published["at"])
+            if run.publish_reason is None:
+                log.info("unchanged since the upload of %s: %s; nothing written", state.published["at"], summary)
+                return _exit_code(run)
+        write_status(run.document, config.output_file)
+        log.info("wrote %s: %s", config.output_file, summary)
+        public_files.write_bundle(config, files, run.document, state.history, now)
+    except StatusWriteError as exc:
+        log.error("%s", exc)
+        return common.EXIT_FAILED
     except (public_files.RefusedBundle, OSError) as exc:
         log.error("bundle not written to %s (BUNDLE_DIR): %s; nothing will be uploaded with it", config.bundle_dir, exc)
         return common.EXIT_FAILED
+    return _exit_code(run)
+
+
+def _exit_code(run: StatusRun) -> int:
     if run.failed_sources:
         log.error("sources failed: %s (published as unknown where they count)", ", ".join(run.failed_sources))
         return common.EXIT_SOURCE_FAILED
