@@ -108,6 +108,9 @@ class KumaServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: with Nagle on, each keep-alive answer waits
+            # out the client's delayed ACK (40 ms), which no real Uptime Kuma does.
+            disable_nagle_algorithm = True
 
             def do_GET(self) -> None:  # noqa: N802
                 server.count += 1

@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """The one-minute cadence at scale: the cron wrapper against a 1,000-monitor replay of Uptime Kuma 2.1+.
 
-    .venv/bin/python tests/bench/scaled.py [--monitors 1000] [--minutes 11] [--profile]
+    .venv/bin/python tests/bench/scaled.py [--monitors 1000] [--minutes 16] [--profile quiet|badges]
 
 A replay server answers like Uptime Kuma 2.1+ with UPTIME_KUMA_STATUS_PAGE set (/metrics with ids and
 1d/30d ratios, the published page listing every monitor, its incident history, 7-day badges), in
 front of moto's S3. The wrapper runs as cron runs it (env -i, PATH=/usr/bin:/bin, cwd /) at each
 minute boundary. Nothing in the replay changes, so every run after the first finds nothing new:
 its CPU-seconds (rusage of the wrapper and all its children), Uptime Kuma requests, PUTs and uploads
-are the no-change path's. With --profile, one more no-change run of job.py under py-spy (threads
-included), summarized on stdout; the collapsed stacks stay in .cache/bench-scaled/profile.txt.
-Writes its table into tests/bench/RESULTS.md.
+are the no-change path's, but for the badge rounds and one PUBLISH_EVERY_SECONDS upload. With
+--profile, one more run of job.py under py-spy (threads included), summarized on stdout; the
+collapsed stacks stay in .cache/bench-scaled/profile.txt. Writes its table into tests/bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -90,6 +90,14 @@ def cron_run(env_file: Path, job: bool = False, profile: Path | None = None) -> 
     return wall, cpu, result.stdout + result.stderr, result.returncode
 
 
+def expire_badges(state_file: Path) -> None:
+    """Every kept badge 301 s old: the next run asks them all again."""
+    state = json.loads(state_file.read_text())
+    old = datetime.fromtimestamp(time.time() - 301, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    state["kuma"]["badges"] = {key: [entry[0], old] for key, entry in state["kuma"]["badges"].items()}
+    state_file.write_text(json.dumps(state))
+
+
 def summarize(profile: Path, top: int = 30) -> str:
     """py-spy's collapsed stacks as two lists: where the time goes (inclusive) and where it is spent (self)."""
     inclusive: dict[str, int] = {}
@@ -116,9 +124,13 @@ def summarize(profile: Path, top: int = 30) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--monitors", type=int, default=1000)
-    parser.add_argument("--minutes", type=int, default=11, help="runs, one at each minute boundary")
+    parser.add_argument("--minutes", type=int, default=16, help="runs, one at each minute boundary")
     parser.add_argument("--interval", type=float, default=60, help="seconds between runs (60: as cron)")
-    parser.add_argument("--profile", action="store_true", help="then profile one no-change run of job.py")
+    parser.add_argument(
+        "--profile",
+        choices=("quiet", "badges"),
+        help="then profile one run of job.py: one with nothing to fetch, or one whose badges all expired",
+    )
     args = parser.parse_args()
     Stack(WORK).stop_all()
     shutil.rmtree(WORK, ignore_errors=True)
@@ -156,8 +168,10 @@ def main() -> int:
             )
             print(json.dumps({"run": n + 1, **{k: round(v, 3) for k, v in runs[-1].items()}}), flush=True)
         if args.profile:
+            if args.profile == "badges":
+                expire_badges(WORK / "state.json")
             _, cpu, out, code = cron_run(env_file, profile=WORK / "profile.txt")
-            print(f"profiled no-change run: exit {code}, {cpu:.2f} CPU-s with py-spy attached")
+            print(f"profiled {args.profile} run: exit {code}, {cpu:.2f} CPU-s with py-spy attached")
             print(summarize(WORK / "profile.txt"))
     finally:
         stack.stop_all()
