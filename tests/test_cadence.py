@@ -207,3 +207,16 @@ def test_an_object_readers_cannot_head_is_checked_with_the_keys(s3, pub_env, sta
     assert publish.verify(config, {"public/status.json": 2}) == etag
     s3.delete_object(Bucket=status_bucket, Key="public/status.json")
     assert publish.remote_etag(config) is None
+
+
+def test_the_run_publish_every_seconds_later_is_due_even_if_it_started_a_little_early():
+    import change_gate
+
+    last = {"digest": "d", "at": "2026-11-28T12:00:00Z", "etag": '"e"'}
+    etag = lambda: '"e"'  # noqa: E731
+
+    def at(seconds: float) -> datetime:
+        return datetime(2026, 11, 28, 12, 0, tzinfo=UTC) + timedelta(seconds=seconds)
+
+    assert change_gate.reason_to_publish(last, "d", etag, at(599.9), 600) is not None
+    assert change_gate.reason_to_publish(last, "d", etag, at(540), 600) is None

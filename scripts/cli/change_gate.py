@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 # history.json, index.html and history.atom follow from the same data and ride along.
 DIGESTED = ("status.json", "badge.json")
 DIGESTED_FOLDER = "api/v2/"
+# Runs start on the minute, give or take: the run PUBLISH_EVERY_SECONDS after an upload may find it
+# 599.9 s old. It must count as due, or each of those uploads slips by a whole cadence (10 minutes
+# late at a 10-minute cadence, past STATUS_MAX_AGE_SECONDS).
+START_JITTER_SECONDS = 5
 
 
 def content_digest(status_file: Path, bundle_files: dict[str, Path]) -> str:
@@ -56,7 +60,7 @@ def reason_to_publish(
     if last.get("digest") != digest:
         return "the public content changed"
     age = (now - timing.parse_iso_z(last["at"])).total_seconds()
-    if age >= every:
+    if age >= every - START_JITTER_SECONDS:
         return f"{age:.0f}s since the last upload (PUBLISH_EVERY_SECONDS={every})"
     etag = remote_etag()
     if etag is None or etag != last.get("etag"):
