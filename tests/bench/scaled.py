@@ -67,7 +67,7 @@ def serve_21_page(kuma: KumaServer, monitors: int) -> None:
         kuma.routes[f"/api/badge/{i}/uptime/168"] = (BADGE_TYPE, badge_svg("7d", f"{99 + (i % 100) / 100:.2f}%"))
 
 
-def cron_run(env_file: Path, job: bool = False, profile: Path | None = None) -> tuple[float, float, str, int]:
+def cron_run(env_file: Path, profile: Path | None = None) -> tuple[float, float, str, int]:
     """One run as cron starts it: wall seconds, CPU-seconds of it and its children, its stdout, exit code."""
     if profile:
         # py-spy, not pyinstrument: the two sources are read in threads, which pyinstrument does not see.
