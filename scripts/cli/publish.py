@@ -162,11 +162,9 @@ def verify(config: Config, sizes: dict[str, int], client: Any = None) -> str | N
 
     Asked as a reader asks, so that what readers get is what is checked; with the keys where that fails.
     """
-    import requests
-
     wrong = []
     etag = None
-    with requests.Session() as session:
+    with http_session.make_session(retries=0) as session:
         for key, size in sizes.items():
             found = public_head(config, key, session) or signed_head(config, key, client)
             kind = CONTENT_TYPES[posixpath.splitext(key)[1]]
@@ -179,14 +177,18 @@ def verify(config: Config, sizes: dict[str, int], client: Any = None) -> str | N
 
 
 def public_head(config: Config, key: str, session: Any = None) -> dict[str, Any] | None:
-    """An anonymous HEAD of key at SPACES_ENDPOINT (path style); None unless it answers 200."""
+    """An anonymous HEAD of key at SPACES_ENDPOINT (path style); None unless it answers 200.
+
+    Not retried: the signed HEAD is what a failure falls back to.
+    """
     from urllib.parse import quote
 
     import requests
 
+    session = session or http_session.make_session(retries=0)
     url = f"{config.spaces_endpoint.rstrip('/')}/{config.status_bucket}/{quote(key)}"
     try:
-        response = (session or requests).head(url, timeout=http_session.request_timeout(config.http_timeout_seconds))
+        response = session.head(url, timeout=http_session.request_timeout(config.http_timeout_seconds))
     except requests.RequestException:
         return None
     if response.status_code != 200:
