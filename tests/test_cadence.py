@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+import settings
+import timing
 from conftest import ROOT, cron_run, fake_crontab, write_env
 from kuma_replay import Reply, capture
 
@@ -64,7 +66,7 @@ def test_after_publish_every_seconds_one_upload_even_with_no_change(moto, job_en
     # Ten minutes pass: the clock of the last upload is moved back, as libfaketime cannot move only
     # this process (the clock-skew check compares it with the servers').
     last = datetime.fromisoformat(state["published"]["at"].replace("Z", "+00:00")) - timedelta(seconds=601)
-    state["published"]["at"] = last.strftime("%Y-%m-%dT%H:%M:%SZ")
+    state["published"]["at"] = timing.iso_z(last)
     state_file.write_text(json.dumps(state))
     before = puts(moto, status_bucket)
 
@@ -102,7 +104,7 @@ def test_slow_badges_are_reused_within_their_time_and_fetched_again_after(job_en
 
     state_file = Path(env["STATE_FILE"])
     state = json.loads(state_file.read_text())
-    old = (datetime.now(UTC) - timedelta(seconds=301)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    old = timing.iso_z(datetime.now(UTC) - timedelta(seconds=301))
     state["kuma"]["badges"] = {k: [v[0], old] for k, v in state["kuma"]["badges"].items()}
     state_file.write_text(json.dumps(state))
     cron_run("generate_and_upload.sh", env_file, tmp_path)
@@ -157,31 +159,28 @@ def test_the_backup_listing_is_kept_for_its_time_and_asked_again_after(moto, job
     assert json.loads(Path(job_env["OUTPUT_FILE"]).read_text())["backups"]["last_backup_status"] == "success"
     state_file = Path(job_env["STATE_FILE"])
     state = json.loads(state_file.read_text())
-    state["backups"]["at"] = (datetime.now(UTC) - timedelta(seconds=301)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    state["backups"]["at"] = timing.iso_z(datetime.now(UTC) - timedelta(seconds=301))
     state_file.write_text(json.dumps(state))
     cron_run("generate_and_upload.sh", env_file, tmp_path)
     assert listings(moto, bucket) == before + 1
 
 
-def config_of(env: dict[str, str]):
-    import settings
-
-    return settings.parse_config(env)
+def put_status_object(s3, bucket: str, cache_control: str, **extra: str) -> None:
+    s3.put_object(
+        Bucket=bucket,
+        Key="public/status.json",
+        Body=b"{}",
+        ContentType="application/json",
+        CacheControl=cache_control,
+        **extra,
+    )
 
 
 def test_verify_reads_each_object_as_a_reader_and_names_what_differs(s3, pub_env, status_bucket):
-
     import publish
 
-    config = config_of(pub_env)
-    s3.put_object(
-        Bucket=status_bucket,
-        Key="public/status.json",
-        Body=b"{}",
-        ACL="public-read",
-        ContentType="application/json",
-        CacheControl="public, max-age=3600",
-    )
+    config = settings.parse_config(pub_env)
+    put_status_object(s3, status_bucket, "public, max-age=3600", ACL="public-read")
 
     with pytest.raises(publish.PublishError, match="Cache-Control is 'public, max-age=3600', expected"):
         publish.verify(config, {"public/status.json": 2})
@@ -191,15 +190,9 @@ def test_an_object_readers_cannot_head_is_checked_with_the_keys(s3, pub_env, sta
     import publish
     import status_doc
 
-    config = config_of(pub_env)
+    config = settings.parse_config(pub_env)
     # Not public-read: moto, like S3, answers an anonymous HEAD with 403.
-    s3.put_object(
-        Bucket=status_bucket,
-        Key="public/status.json",
-        Body=b"{}",
-        ContentType="application/json",
-        CacheControl=status_doc.cache_control(config),
-    )
+    put_status_object(s3, status_bucket, status_doc.cache_control(config))
     etag = s3.head_object(Bucket=status_bucket, Key="public/status.json")["ETag"]
     assert publish.public_head(config, "public/status.json") is None
 

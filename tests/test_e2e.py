@@ -20,6 +20,7 @@ import pytest
 import requests
 from stack import BACKUP_BUCKET, STATUS_BUCKET, Stack, wait_for
 
+import timing
 from conftest import ROOT, Recorder, cron_run
 
 pytestmark = pytest.mark.e2e
@@ -169,8 +170,7 @@ def five_minutes_pass_for_the_backup_listing(stack: Stack) -> None:
     state_file = stack.workdir / "state.json"
     state = json.loads(state_file.read_text())
     if state.get("backups"):
-        old = datetime.now(UTC) - timedelta(seconds=301)
-        state["backups"]["at"] = old.strftime("%Y-%m-%dT%H:%M:%SZ")
+        state["backups"]["at"] = timing.iso_z(datetime.now(UTC) - timedelta(seconds=301))
         state_file.write_text(json.dumps(state))
 
 

@@ -24,7 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +35,7 @@ from run import BADGE_TYPE, KumaServer, badge_svg, metrics_payload  # noqa: E402
 from stack import Stack  # noqa: E402
 
 import results  # noqa: E402
+import timing  # noqa: E402
 
 MARK = "<!-- scaled -->"
 WORK = ROOT / ".cache" / "bench-scaled"
@@ -93,7 +94,7 @@ def cron_run(env_file: Path, profile: Path | None = None) -> tuple[float, float,
 def expire_badges(state_file: Path) -> None:
     """Every kept badge 301 s old: the next run asks them all again."""
     state = json.loads(state_file.read_text())
-    old = datetime.fromtimestamp(time.time() - 301, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    old = timing.iso_z(datetime.now(UTC) - timedelta(seconds=301))
     state["kuma"]["badges"] = {key: [entry[0], old] for key, entry in state["kuma"]["badges"].items()}
     state_file.write_text(json.dumps(state))
 
