@@ -6,12 +6,12 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 import bundle
 import bundle_schema
-import pytest
-from kuma_public import PageGroup, PageMonitor, PublishedPage
-
 from conftest import cron_run, run_script, write_env
+from kuma_public import PageGroup, PageMonitor, PublishedPage
 from kuma_replay import Reply, capture
 from run_state import BundleMemory
 

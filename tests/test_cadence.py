@@ -85,7 +85,7 @@ def test_a_deleted_public_object_is_restored_by_the_next_run(moto, s3, job_env, 
 
     result = cron_run("generate_and_upload.sh", env_file, tmp_path)
 
-    assert "the bucket's status object is not the one this state last published" in result.stdout
+    assert "the bucket's set is not the one this state last published: public/status.json is missing" in result.stdout
     assert (
         json.loads(s3.get_object(Bucket=status_bucket, Key="public/status.json")["Body"].read())["schema_version"] == 1
     )
@@ -197,7 +197,7 @@ def test_an_object_readers_cannot_head_is_checked_with_the_keys(s3, pub_env, sta
     assert publish.public_head(config, "public/status.json") is None
 
     assert publish.remote_etag(config) == etag
-    assert publish.verify(config, {"public/status.json": 2}) == etag
+    assert publish.verify(config, {"public/status.json": 2}) == {"public/status.json": etag}
     s3.delete_object(Bucket=status_bucket, Key="public/status.json")
     assert publish.remote_etag(config) is None
 
@@ -206,10 +206,10 @@ def test_the_run_publish_every_seconds_later_is_due_even_if_it_started_a_little_
     import change_gate
 
     last = {"digest": "d", "at": "2026-11-28T12:00:00Z", "etag": '"e"'}
-    etag = lambda: '"e"'  # noqa: E731
+    remote_problem = None  # the bucket holds the set last published
 
     def at(seconds: float) -> datetime:
         return datetime(2026, 11, 28, 12, 0, tzinfo=UTC) + timedelta(seconds=seconds)
 
-    assert change_gate.reason_to_publish(last, "d", etag, at(599.9), 600) is not None
-    assert change_gate.reason_to_publish(last, "d", etag, at(540), 600) is None
+    assert change_gate.reason_to_publish(last, "d", remote_problem, at(599.9), 600) is not None
+    assert change_gate.reason_to_publish(last, "d", remote_problem, at(540), 600) is None

@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import history
-
 from conftest import cron_run, write_env
 
 DOC = {"platform_status": "operational", "maintenance": False}
-COMPONENTS = [{"id": "m1", "status": "operational", "description": None, "group": False}]
+COMPONENTS = [{"id": "m1", "name": "API", "status": "operational", "description": None, "group": False}]
 
 
 def at(day: int, hour: int = 12, minute: int = 0) -> datetime:
@@ -72,7 +71,7 @@ def test_a_lost_state_reads_the_history_back_from_the_bucket(job_env, s3, status
     result = cron_run("generate_and_upload.sh", env_file, tmp_path)
 
     assert result.returncode == 0, result.stdout
-    assert "history restored from s3://" in result.stdout and ": 1 days" in result.stdout
+    assert "history read from s3://" in result.stdout and ": 1 of 1 days valid" in result.stdout
     restored = json.loads(Path(job_env["STATE_FILE"]).read_text())["history"]["days"]
     assert set(restored) == set(kept)
     today = next(iter(restored))

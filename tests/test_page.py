@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import history
 import pytest
 
+import history
 from browser_page import ARTIFACTS, axe_source, browser
 from conftest import cron_run, write_env
 from kuma_replay import Reply, capture
@@ -154,7 +154,6 @@ def test_the_page_weighs_under_60_kb_with_50_services_and_90_days():
     import bundle
     import page as page_module
     from kuma_public import PageGroup, PageMonitor, PublishedPage
-
     from run_state import BundleMemory
 
     now = datetime(2026, 11, 28, 12, tzinfo=UTC)

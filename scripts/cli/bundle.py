@@ -9,10 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from kuma_public import PageIncident, PageMaintenance, PublishedPage
-
 import timing
 from kuma_metrics import DOWN, MAINTENANCE, PENDING, UP
+from kuma_public import PageIncident, PageMaintenance, PublishedPage
 from run_state import BundleMemory
 
 MAX_PAST = 50  # Statuspage lists the 50 most recent incidents and maintenances

@@ -19,6 +19,11 @@ def _schema() -> dict[str, Any]:
     return json.loads(SCHEMA_FILE.read_text())
 
 
+def definitions() -> dict[str, Any]:
+    """The shared object definitions (incident, maintenance...), for other schemas that hold them."""
+    return dict(_schema()["definitions"])
+
+
 def file_keys() -> tuple[str, ...]:
     """The bundle's files, by key under the status folder."""
     return tuple(_schema()["files"])

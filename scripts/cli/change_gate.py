@@ -7,12 +7,9 @@ import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import timing
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
 
 # The files whose content, less their updated_at, says whether anything a reader sees has changed.
 # history.json, index.html and history.atom follow from the same data and ride along.
@@ -49,20 +46,19 @@ def digest_of(documents: dict[str, Any]) -> str:
 
 
 def reason_to_publish(
-    last: dict[str, Any], digest: str, remote_etag: Callable[[], str | None], now: datetime, every: int
+    last: dict[str, Any], digest: str, remote_problem: str | None, now: datetime, every: int
 ) -> str | None:
     """Why this run must upload, or None when the public files already say what it would.
 
-    remote_etag is asked last: the bucket is only asked when nothing else decides.
+    remote_problem: what public_set.audit found wrong with the bucket's set this run, or None.
     """
-    if not last:
-        return "nothing published yet by this state"
-    if last.get("digest") != digest:
+    if not last.get("digest"):
+        return "nothing published yet by this state, or the last upload did not finish"
+    if last["digest"] != digest:
         return "the public content changed"
     age = (now - timing.parse_iso_z(last["at"])).total_seconds()
     if age >= every - START_JITTER_SECONDS:
         return f"{age:.0f}s since the last upload (PUBLISH_EVERY_SECONDS={every})"
-    etag = remote_etag()
-    if etag is None or etag != last.get("etag"):
-        return "the bucket's status object is not the one this state last published"
+    if remote_problem:
+        return f"the bucket's set is not the one this state last published: {remote_problem}"
     return None

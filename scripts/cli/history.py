@@ -5,12 +5,15 @@ A day with no run has no entry: it is shown as "no data", never as 100%.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 import timing
 
 DAYS = 90
+# A bound on the subjects (components and the platform) of one day.
+MAX_SUBJECTS = 12_000
 # A run counts the minutes since the one before, up to this: a longer silence is not "up".
 MAX_MINUTES_PER_RUN = 15
 # Worst last. A component whose state is unknown is "unknown" here, not its public degraded_performance.
@@ -61,6 +64,8 @@ def record(
         days[today] = {"worst": {}, "minutes": {}, "uptime": {}}
     subjects = {"platform": (platform_state(document), PLATFORM_ORDER)}
     subjects.update({c["id"]: (component_state(c), COMPONENT_ORDER) for c in components if not c["group"]})
+    if components:  # a run that could not read the page keeps the names it had
+        memory["names"] = {c["id"]: c["name"] for c in components if not c["group"]}
     entry = days[today]
     for subject, (state, order) in subjects.items():
         worst = entry["worst"].get(subject, state)
@@ -89,17 +94,98 @@ def public(memory: dict[str, Any], summary: dict[str, Any], recent: dict[str, An
     }
 
 
-def restore(memory: dict[str, Any], published: dict[str, Any]) -> None:
-    """Take the days back from a published history.json (a new VM), once, when none are kept."""
-    if memory.get("days"):
-        return
+def set_aside(memory: dict[str, Any]) -> dict[str, Any]:
+    """The history of another source, kept aside until adopt() can match its components; a new history."""
+    if not memory.get("days"):
+        return {}
+    return {"carried": {"days": memory["days"], "names": dict(memory.get("names", {}))}}
+
+
+def restore(memory: dict[str, Any], published: Any, now: datetime) -> int:
+    """A published history.json (a new VM) set aside for adopt(), checked day by day; returns the days taken.
+
+    Days after today or past the 90 are dropped, a day of the wrong shape is dropped whole, unknown
+    fields are ignored: a bad history in the bucket is never published again.
+    """
+    if not isinstance(published, dict) or not isinstance(published.get("days"), list):
+        return 0
+    names = {
+        c["id"]: c["name"]
+        for c in (published.get("components") or [])[:MAX_SUBJECTS]
+        if isinstance(c, dict) and isinstance(c.get("id"), str) and isinstance(c.get("name"), str)
+    }
+    today = now.strftime("%Y-%m-%d")
+    cutoff = (now - timedelta(days=DAYS - 1)).strftime("%Y-%m-%d")
     days = {}
-    for day in published.get("days") or []:
-        if isinstance(day, dict) and isinstance(day.get("date"), str):
-            days[day["date"]] = {k: day.get(k, {}) for k in ("worst", "minutes", "uptime")}
-            if "uptime_window_end" in day:
-                days[day["date"]]["uptime_window_end"] = day["uptime_window_end"]
-    memory["days"] = days
+    for item in published["days"][: DAYS * 2]:
+        day = clean_day(item)
+        if day is not None and cutoff <= item["date"] <= today:
+            days[item["date"]] = day
+    if days:
+        memory["carried"] = {"days": days, "names": names}
+    return len(days)
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_STATES = frozenset(PLATFORM_ORDER) | frozenset(COMPONENT_ORDER)
+
+
+def clean_day(item: Any) -> dict[str, Any] | None:
+    """One day of a published history, with only the fields this project reads, or None when malformed."""
+    if not isinstance(item, dict) or not isinstance(item.get("date"), str) or not _DATE.fullmatch(item["date"]):
+        return None
+    worst, minutes, uptime = item.get("worst"), item.get("minutes"), item.get("uptime")
+    if not (isinstance(worst, dict) and isinstance(minutes, dict) and isinstance(uptime, dict)):
+        return None
+    if max(len(worst), len(minutes), len(uptime)) > MAX_SUBJECTS:
+        return None
+    if not all(isinstance(v, str) and v in _STATES for v in worst.values()):
+        return None
+    for counts in minutes.values():
+        if not isinstance(counts, dict) or not all(
+            k in _STATES and type(v) is int and 0 <= v <= 1440 for k, v in counts.items()
+        ):
+            return None
+    if not all(type(v) in (int, float) and 0 <= v <= 100 for v in uptime.values()):
+        return None
+    day = {"worst": dict(worst), "minutes": {k: dict(v) for k, v in minutes.items()}, "uptime": dict(uptime)}
+    end = item.get("uptime_window_end")
+    if isinstance(end, str) and _STAMP.fullmatch(end):
+        day["uptime_window_end"] = end
+    return day
+
+
+_STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+
+def adopt(memory: dict[str, Any], components: list[dict[str, Any]]) -> str | None:
+    """Take the days set aside for the components this page still has, by the same id and name.
+
+    The platform's days come along when at least one component does (or neither side has any):
+    another server with reused ids and other names inherits nothing. Returns what was done, for the log.
+    """
+    carried = memory.pop("carried", None)
+    if not carried:
+        return None
+    current = {c["id"]: c["name"] for c in components if not c["group"]}
+    keep = {cid for cid, name in carried["names"].items() if current.get(cid) == name}
+    if keep or (not carried["names"] and not current):
+        keep.add("platform")
+    days = memory.setdefault("days", {})
+    for day, entry in carried["days"].items():
+        into = days.setdefault(day, {"worst": {}, "minutes": {}, "uptime": {}})
+        for part in ("worst", "minutes", "uptime"):
+            for subject, value in entry.get(part, {}).items():
+                if subject in keep:
+                    into[part].setdefault(subject, value)  # a subject recorded here already counts once
+        if "uptime_window_end" in entry and "uptime_window_end" not in into:
+            into["uptime_window_end"] = entry["uptime_window_end"]
+    memory["days"] = dict(sorted(days.items())[-DAYS:])
+    dropped = len(carried["names"]) - len(keep - {"platform"})
+    return (
+        f"{len(carried['days'])} past days taken for {len(keep - {'platform'})} components"
+        f"{' and the platform' if 'platform' in keep else ''}; {dropped} components of the other source left out"
+    )
 
 
 def uptime_90(memory: dict[str, Any], subject: str) -> tuple[float | None, int]:

@@ -7,8 +7,10 @@ import argparse
 import signal
 import sys
 import time
+from typing import Any
 
 import common
+import public_set
 import s3
 import settings
 import timing
@@ -23,21 +25,39 @@ REASONS = {
 
 
 def run(config: settings.Config) -> tuple[int, str]:
-    """status.py's run, then the upload. An unknown status is still published: never an old green."""
+    """status.py's run, then the upload, then the state saved once. An unknown status is still published."""
+    import run_state
+
+    now = timing.utc_now()
+    state = run_state.bind(run_state.load(config.state_file, now), config)
+    code, reason = run_with(config, state, now)
+    public_set.forget_foreign(state.published, now, config.publish_every_seconds)
+    if not run_state.save(config.state_file, state) and code not in (common.EXIT_FAILED, common.EXIT_UPLOAD_FAILED):
+        code, reason = (
+            common.EXIT_STATE_NOT_SAVED,
+            f"published, but the run's memory was not saved to {config.state_file} (STATE_FILE)",
+        )
+    foreign = public_set.remember_foreign(state.published, public_set.Audit(), now)
+    if foreign:
+        log.warning("%s: its files are replaced by this generator's; two generators on one bucket fight", foreign)
+        reason = f"{reason}; {foreign}" if reason else foreign
+    return code, reason
+
+
+def run_with(config: settings.Config, state: Any, now: Any) -> tuple[int, str]:
     import change_gate
     import publish
     import status
 
     started = time.monotonic()
     s3_client = s3.LazyClient(config)  # one client for every S3 call of the run, made if one is needed
-    now = timing.utc_now()
 
     def gate(published: dict, digest: str) -> str | None:
-        return change_gate.reason_to_publish(
-            published, digest, lambda: publish.remote_etag(config, s3_client), now, config.publish_every_seconds
-        )
+        found = audit(config, state, s3_client, now)
+        problem = "; ".join(found.problems[:3]) if found.problems else None
+        return change_gate.reason_to_publish(published, digest, problem, now, config.publish_every_seconds)
 
-    code, run = status.generate(config, now, s3_client=s3_client, gate=gate)
+    code, run = status.generate(config, now, state, s3_client=s3_client, gate=gate)
     log.info("step status: %.2fs, exit %d", time.monotonic() - started, code)
     if code == common.EXIT_FAILED:
         return code, REASONS[code]
@@ -47,7 +67,7 @@ def run(config: settings.Config) -> tuple[int, str]:
         return code, REASONS[code]
     log.info("uploading: %s", run.publish_reason)
     started = time.monotonic()
-    upload_code = publish.publish(config, timing.utc_now(), s3_client)
+    upload_code = publish.publish(config, timing.utc_now(), state, s3_client)
     log.info("step upload: %.2fs, exit %d", time.monotonic() - started, upload_code)
     if upload_code == publish.EXIT_REFUSED:
         return common.EXIT_FAILED, "status.json refused for upload"
@@ -56,11 +76,27 @@ def run(config: settings.Config) -> tuple[int, str]:
     return code, REASONS[code]
 
 
+def audit(config: settings.Config, state: Any, s3_client: Any, now: Any) -> public_set.Audit:
+    """HEAD the polled objects and this run's turn of the others; note another writer."""
+    import http_session
+    import publish
+
+    keys = public_set.due_keys(config, state.published, config.publish_every_seconds)
+    with http_session.make_session(retries=0) as session:
+        found = public_set.audit(
+            keys, state.published, state.generator, lambda key: publish.head(config, key, s3_client, session)
+        )
+    public_set.remember_foreign(state.published, found, now)
+    log.info("bucket check: %d objects, %d problems", found.checked, len(found.problems))
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__,
         epilog="exit codes: 0 published, every source answered; 3 published, a source failed;"
-        " 1 nothing published; 2 bad config; 4 upload failed; 75 another run holds the lock",
+        " 1 nothing published; 2 bad config; 4 upload failed; 5 published, the state not saved;"
+        " 75 another run holds the lock",
     )
     common.add_common_args(parser, json_help="print one JSON object (exit code, reason); the log goes to stderr")
     parser.add_argument("--event", choices=("locked", "timeout", "killed"), help=argparse.SUPPRESS)
@@ -109,7 +145,8 @@ def run_and_report(config: settings.Config, started: float) -> tuple[int, str]:
     elapsed = time.monotonic() - started
     import heartbeat
 
-    heartbeat.ping(config, code == common.EXIT_OK, reason, int(elapsed * 1000))
+    # A reason with exit 0 is another writer in the bucket: the site needs a look, so the heartbeat says down.
+    heartbeat.ping(config, code == common.EXIT_OK and not reason, reason, int(elapsed * 1000))
     total = time.monotonic() - started
     level = log.info if code == common.EXIT_OK else log.error
     level(

@@ -5,9 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from kuma_public import MAX_ITEMS, PageIncident, PageMonitor, PublishedPage, incident, parse_page  # noqa: F401
-
 from kuma_metrics import KumaError, KumaUnreachable, get
+from kuma_public import MAX_ITEMS, PageIncident, PageMonitor, PublishedPage, incident, parse_page  # noqa: F401
 from logs import log
 from settings import Config
 from timing import Deadline, DeadlineExceeded

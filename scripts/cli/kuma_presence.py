@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from kuma_public import PageIncident, PageMonitor, PublishedPage
-
 import expected
 import timing
 from kuma_metrics import UNKNOWN, UNTIED, MetricsAnswer, Monitor, ParsedMetrics
+from kuma_public import PageIncident, PageMonitor, PublishedPage
 from logs import log
 from run_state import KumaMemory
 from settings import Config

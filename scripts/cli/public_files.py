@@ -10,12 +10,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import atomic
 import bundle
 import bundle_schema
 import history
 import page
-
-import atomic
 from logs import log
 from settings import Config
 
@@ -62,6 +61,11 @@ def build_bundle(
         }
     )
     components = files["api/v2/summary.json"]["components"]
+    if kuma is not None and (kuma.page is not None or not config.uptime_kuma_status_page):
+        # The page was read this run: days kept aside (another source, the bucket) meet its components.
+        adopted = history.adopt(state.history, components)
+        if adopted:
+            log.info("history: %s", adopted)
     history.record(state.history, document, components, figures, now)
     note_change(state.history, history.platform_state(document), document["updated_at"])
     files["history.json"] = history.public(
@@ -186,21 +190,37 @@ def stage(config: Config, status_file: Path, bundle_files: dict[str, Path]) -> P
     return staging
 
 
-def restore_history(config: Config, state: RunState, client: Any) -> None:
-    """A new VM, or a deleted state: take the days back from the published history.json, once. No listing."""
-    if state.history.get("days") or not config.status_bucket:
+# A published history.json larger than this is not ours to restore.
+MAX_RESTORED_BYTES = 32 * 1024 * 1024
+
+
+def restore_history(config: Config, state: RunState, client: Any, now: datetime) -> None:
+    """A new VM, or a deleted state: take the days back from the published history.json, once. No listing.
+
+    The days are set aside and adopted by build_bundle for the components the page still has.
+    """
+    if state.history.get("days") or state.history.get("carried") or not config.status_bucket:
         return
     key = key_prefix(config) + "history.json"
     try:
         import s3
 
         client = client or s3.make_s3_client(config)
-        published = json.loads(client.get_object(Bucket=config.status_bucket, Key=key)["Body"].read())
-        bundle_schema.check("history.json", published)
+        body = client.get_object(Bucket=config.status_bucket, Key=key)["Body"].read(MAX_RESTORED_BYTES + 1)
+        if len(body) > MAX_RESTORED_BYTES:
+            raise ValueError(f"over {MAX_RESTORED_BYTES} bytes")
+        published = json.loads(body)
     except Exception as exc:  # noqa: BLE001 - no history to restore is an ordinary first run
         log.info(
             "no history restored from s3://%s/%s (%s): it starts today", config.status_bucket, key, type(exc).__name__
         )
         return
-    history.restore(state.history, published)
-    log.info("history restored from s3://%s/%s: %d days", config.status_bucket, key, len(state.history["days"]))
+    taken = history.restore(state.history, published, now)
+    offered = len(published.get("days") or []) if isinstance(published, dict) else 0
+    log.info(
+        "history read from s3://%s/%s: %d of %d days valid, kept for the components this page still has",
+        config.status_bucket,
+        key,
+        taken,
+        offered,
+    )

@@ -17,11 +17,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import public_files
-
 import change_gate
 import common
 import http_session
+import public_files
+import public_set
 import run_state
 import s3
 import settings
@@ -90,10 +90,15 @@ def aws_environment(config: Config) -> dict[str, str]:
     }
 
 
-def upload_command(staging: Path, config: Config) -> list[str]:
-    """One process, two AWS CLI commands: the bundle (`cp --recursive`), then status.json, last."""
+def upload_command(staging: Path, config: Config, generator: str) -> list[str]:
+    """One process, two AWS CLI commands: the bundle (`cp --recursive`), then status.json, last.
+
+    Every object carries this generator's id as metadata: another writer's objects can then be told apart.
+    """
     status_name = posixpath.basename(config.status_bucket_key)
     common_args = [
+        "--metadata",
+        f"{public_set.META_KEY}={generator}",
         "--endpoint-url",
         config.spaces_endpoint,
         "--region",
@@ -135,11 +140,11 @@ def explain_aws_failure(stderr: str, config: Config) -> str:
     return f"aws s3 cp failed: {last[-1][:300] if last else 'no message'}"
 
 
-def upload(staging: Path, config: Config, run: Callable[..., Any] = subprocess.run) -> None:
+def upload(staging: Path, config: Config, generator: str, run: Callable[..., Any] = subprocess.run) -> None:
     """Put the staged files under the status folder, public-read, with their headers, in one AWS CLI process."""
     try:
         result = run(
-            upload_command(staging, config),
+            upload_command(staging, config, generator),
             env=aws_environment(config),
             capture_output=True,
             text=True,
@@ -157,23 +162,26 @@ def upload(staging: Path, config: Config, run: Callable[..., Any] = subprocess.r
         raise PublishError(explain_aws_failure(result.stderr, config))
 
 
-def verify(config: Config, sizes: dict[str, int], client: Any = None) -> str | None:
-    """HEAD each uploaded object: its type, cache control and size must be what was sent; the status ETag.
+def verify(config: Config, sizes: dict[str, int], client: Any = None, generator: str | None = None) -> dict[str, str]:
+    """HEAD each uploaded object: its type, cache control, size and generator must be what was sent.
 
     Asked as a reader asks, so that what readers get is what is checked; with the keys where that fails.
+    Returns each object's ETag.
     """
     wrong = []
-    etag = None
+    etags = {}
     with http_session.make_session(retries=0) as session:
         for key, size in sizes.items():
             found = public_head(config, key, session) or signed_head(config, key, client)
             kind = CONTENT_TYPES[posixpath.splitext(key)[1]]
             wanted = {"Content-Type": kind, "Cache-Control": status_doc.cache_control(config), "size": size}
+            if generator is not None:
+                wanted["generator"] = generator
             wrong += [f"{key}: {k} is {found[k]!r}, expected {v!r}" for k, v in wanted.items() if found[k] != v]
-            etag = found["ETag"]  # the last is status.json's: sizes lists it last
+            etags[key] = found["ETag"] or ""
     if wrong:
-        raise PublishError("uploaded objects do not match: " + "; ".join(wrong))
-    return etag
+        raise PublishError(f"uploaded objects do not match ({len(wrong)}): " + "; ".join(wrong[:3]))
+    return etags
 
 
 def public_head(config: Config, key: str, session: Any = None) -> dict[str, Any] | None:
@@ -200,6 +208,7 @@ def public_head(config: Config, key: str, session: Any = None) -> dict[str, Any]
         "Cache-Control": headers.get("Cache-Control"),
         "size": int(length) if length and length.isdigit() else None,
         "ETag": headers.get("ETag"),
+        "generator": headers.get(public_set.HEADER),
     }
 
 
@@ -216,11 +225,15 @@ def signed_head(config: Config, key: str, client: Any = None) -> dict[str, Any]:
         "Cache-Control": head.get("CacheControl"),
         "size": head.get("ContentLength"),
         "ETag": head.get("ETag"),
+        "generator": (head.get("Metadata") or {}).get(public_set.META_KEY),
     }
 
 
-def publish(config: Config, now: datetime, client: Any = None) -> int:
-    """Check status.json and the bundle, upload them in one process, verify; one log line for the outcome."""
+def publish(config: Config, now: datetime, state: run_state.RunState, client: Any = None) -> int:
+    """Check status.json and the bundle, upload them in one process, verify; one log line for the outcome.
+
+    The set counts as published (state.published) only once every object was written and verified.
+    """
     target = f"s3://{config.status_bucket}/{public_files.key_prefix(config)}"
     try:
         size = check_file(config.output_file, config, now)
@@ -231,7 +244,6 @@ def publish(config: Config, now: datetime, client: Any = None) -> int:
         return EXIT_REFUSED
     if not bundle_files:
         log.info("no bundle in %s: status.json goes alone", config.bundle_dir)
-    state = run_state.load(config.state_file)
     digest = change_gate.content_digest(config.output_file, bundle_files)
     prefix = public_files.key_prefix(config)
     sizes = {prefix + key: path.stat().st_size for key, path in bundle_files.items()}
@@ -241,46 +253,58 @@ def publish(config: Config, now: datetime, client: Any = None) -> int:
     except OSError as exc:
         log.error("upload refused, nothing sent: cannot stage the files: %s", exc.strerror)
         return EXIT_REFUSED
+    # Until this upload is verified whole, no set counts as published: a run killed half-way leaves a
+    # state that makes the next run write the whole set again.
+    state.published = {k: v for k, v in state.published.items() if k == "foreign"}
+    run_state.save(config.state_file, state)
     try:
-        upload(staging, config)
-        etag = verify(config, sizes, client)
+        upload(staging, config, state.generator)
+        etags = verify(config, sizes, client, state.generator)
     except PublishError as exc:
-        log.error("upload to %s failed: %s", target, exc)
+        log.error("upload to %s failed: %s; the next run writes the whole set again", target, exc)
         return common.EXIT_UPLOAD_FAILED
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     log.info("uploaded %d files to %s (status.json %d bytes, public-read, verified)", len(sizes), target, size)
-    state.published = {"digest": digest, "at": timing.iso_z(now), "etag": etag or ""}
-    run_state.save(config.state_file, state)
+    state.published.update(digest=digest, at=timing.iso_z(now), etag=etags[config.status_bucket_key], etags=etags)
     return common.EXIT_OK
 
 
-def remote_etag(config: Config, client: Any = None) -> str | None:
-    """The ETag of the public status object at the origin, or None when it is gone or cannot be read.
+def head(config: Config, key: str, client: Any = None, session: Any = None) -> dict[str, Any] | None:
+    """An object's headers at the origin, or None when it is gone or cannot be read.
 
     Asked first as a reader asks (the object is public-read): a run that uploads nothing needs no boto3.
     """
-    found = public_head(config, config.status_bucket_key)
+    found = public_head(config, key, session)
     if found is not None:
-        return found["ETag"]
+        return found
     try:  # with the keys: anonymous S3 says 403, not 404, for a missing object
-        return signed_head(config, config.status_bucket_key, client)["ETag"]
+        return signed_head(config, key, client)
     except PublishError:
         return None
+
+
+def remote_etag(config: Config, client: Any = None) -> str | None:
+    """The ETag of the public status object at the origin, or None when it is gone or cannot be read."""
+    found = head(config, config.status_bucket_key, client)
+    return found["ETag"] if found else None
 
 
 def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc_now) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__,
         epilog="exit codes: 0 uploaded and verified; 1 file refused (nothing sent); 2 bad config;"
-        " 4 upload or verification failed",
+        " 4 upload or verification failed; 5 uploaded, but the state could not be saved",
     )
     common.add_common_args(parser, json_help="print one JSON object: exit code, target, uploaded or not")
     args = parser.parse_args(argv)
     config = common.start("upload", args, settings.NEEDS_PUBLISH)
     if config is None:
         return common.failed(args, common.EXIT_CONFIG, "bad config (see the log line)")
-    code = publish(config, now())
+    state = run_state.bind(run_state.load(config.state_file), config)
+    code = publish(config, now(), state)
+    if not run_state.save(config.state_file, state) and code == common.EXIT_OK:
+        code = common.EXIT_STATE_NOT_SAVED
     if args.json:
         target = f"s3://{config.status_bucket}/{config.status_bucket_key}"
         common.print_json({"ok": code == common.EXIT_OK, "exit_code": code, "target": target})

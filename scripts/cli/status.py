@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from backup_checker import BackupReport
-    from run_state import KumaMemory
+    from run_state import KumaMemory, RunState
     from uptime_kuma_client import KumaReport, Monitor
 
     # (what was last published, this run's digest) -> why to upload, or None
@@ -229,30 +229,34 @@ def clock_problem(run: StatusRun) -> str | None:
 
 
 def generate(
-    config: Config, now: datetime, session: Any = None, s3_client: Any = None, gate: Gate | None = None
+    config: Config,
+    now: datetime,
+    state: RunState,
+    session: Any = None,
+    s3_client: Any = None,
+    gate: Gate | None = None,
 ) -> tuple[int, StatusRun]:
     """One full run: read, build, validate, write status.json and its bundle. Returns the exit code and the run.
 
-    With a gate (the cron job), the page and feed are only rendered when the gate gives a reason to upload.
+    state is the caller's (loaded and bound once, saved by the caller). With a gate (the cron job), the
+    page and feed are only rendered when the gate gives a reason to upload.
     """
-    import run_state
-
     deadline = Deadline.after(config.run_deadline_seconds)
-    state = run_state.load(config.state_file)
     # Only the cron job (gated) keeps a backup listing between runs.
     listing = state.backups if gate is not None else None
     run = collect(config, now, deadline, session, s3_client, state.kuma, listing)
-    if config.status_bucket and run.backups and all(s.status != "unknown" for s in run.backups.sets):
+    if config.status_bucket and bucket_answered(run):
         # Only when the bucket answered this run: a silent one must not hold the run past its deadline.
         import public_files
 
-        public_files.restore_history(config, state, s3_client)
+        public_files.restore_history(config, state, s3_client, now)
     if run.kuma is not None:
         state.kuma = run.kuma.memory
-    try:
-        return write_all(config, run, state, now, gate), run
-    finally:
-        run_state.save(config.state_file, state)
+    return write_all(config, run, state, now, gate), run
+
+
+def bucket_answered(run: StatusRun) -> bool:
+    return bool(run.backups) and all(s.status != "unknown" for s in run.backups.sets)
 
 
 def write_all(config: Config, run: StatusRun, state: Any, now: datetime, gate: Gate | None = None) -> int:
@@ -302,15 +306,21 @@ def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc
     parser = argparse.ArgumentParser(
         description=__doc__,
         epilog="exit codes: 0 written, every source answered; 3 written, a source failed;"
-        " 2 bad config; 1 not written (the previous file is untouched)",
+        " 2 bad config; 1 not written (the previous file is untouched); 5 written, the state not saved",
     )
     common.add_common_args(parser)
     args = parser.parse_args(argv)
     config = common.start("status", args, settings.NEEDS_KUMA + settings.NEEDS_BACKUPS)
     if config is None:
         return common.failed(args, common.EXIT_CONFIG, "bad config (see the log line)")
-    code, run = generate(config, now())
+    import run_state
+
+    moment = now()
+    state = run_state.bind(run_state.load(config.state_file, moment), config)
+    code, run = generate(config, moment, state)
     written = code != common.EXIT_FAILED
+    if not run_state.save(config.state_file, state) and written:
+        code = common.EXIT_STATE_NOT_SAVED
     if args.json:
         # The document, and whether it was written: a document that was not is not the public file.
         common.print_json(

@@ -10,8 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from kuma_presence import KumaReport, judge
-
 import common
 import http_session
 import settings
@@ -44,6 +42,7 @@ from kuma_page import (  # noqa: F401
     fetch_status_page,
     parse_badge,
 )
+from kuma_presence import KumaReport, judge
 from logs import log
 from run_state import KumaMemory
 from settings import Config
