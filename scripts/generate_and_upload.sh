@@ -14,8 +14,27 @@ if [[ ! -x "$py" ]]; then
   echo "$(date -u +%FT%TZ) ERROR generate_and_upload: no venv at $root/.venv: run bash scripts/setup.sh" >&2
   exit 1
 fi
-mkdir -p "$root/logs"
-exec 9>>"${ELYTRA_LOCK_FILE:-$root/logs/generate_and_upload.lock}"
+# One lock per settings file: config/.env's is logs/generate_and_upload.lock; another file's sits in
+# logs/<name>-<hash>/ beside its state (settings.config_tag computes the same name).
+lock_dir="$root/logs"
+env_file=""
+prev=""
+for arg in "$@"; do
+  [[ "$prev" == "--env-file" ]] && env_file="$arg"
+  [[ "$arg" == --env-file=* ]] && env_file="${arg#--env-file=}"
+  prev="$arg"
+done
+if [[ -n "$env_file" ]]; then
+  full="$(realpath -m -- "$env_file")"
+  if [[ "$full" != "$(realpath -m -- "$root/config/.env")" ]]; then
+    name="$(basename -- "$full")"
+    name="${name#.}"
+    name="${name//[^A-Za-z0-9._-]/_}"
+    lock_dir="$root/logs/${name:-env}-$(printf '%s' "$full" | sha256sum | cut -c1-8)"
+  fi
+fi
+mkdir -p "$lock_dir"
+exec 9>>"${ELYTRA_LOCK_FILE:-$lock_dir/generate_and_upload.lock}"
 if ! flock -n 9; then
   "$py" "$job" --event locked "$@"
   exit 75

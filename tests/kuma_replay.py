@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import json
+import math
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -51,6 +54,8 @@ class ReplayServer:
     routes: dict[str, Reply] = field(default_factory=dict)
     api_key: str = API_KEY
     requests: list[tuple[str, str]] = field(default_factory=list)
+    # How many days serve_incidents moved the captured maintenance slots (keep_maintenance_live)
+    maintenance_days: int = 0
 
     def __post_init__(self) -> None:
         self._release = threading.Event()
@@ -114,6 +119,7 @@ class ReplayServer:
         self.routes["/metrics"] = capture(version, "metrics_apikey.txt")
         self.routes[f"/api/status-page/{slug}"] = capture(version, "status-page_elytra.txt")
         self.routes[f"/api/status-page/heartbeat/{slug}"] = capture(version, "status-page_heartbeat_elytra.txt")
+        self.maintenance_days = self.keep_maintenance_live(slug)
         history = f"/api/status-page/{slug}/incident-history"
         if (folder / "incident-history_elytra.txt").exists():
             self.routes[history] = capture(version, "incident-history_elytra.txt")
@@ -124,6 +130,30 @@ class ReplayServer:
             self.routes[history] = Reply(
                 200, [("Content-Type", "text/html; charset=utf-8")], b"<!DOCTYPE html><html></html>"
             )
+
+    def keep_maintenance_live(self, slug: str = "elytra") -> int:
+        """Move the page's maintenance timeslots by whole days so that none has ended yet; returns the days.
+
+        The captures are of 2026-11-28: replayed later, their slots are over, and a slot that is over is
+        not in progress whatever the page's cached answer says.
+        """
+        path = f"/api/status-page/{slug}"
+        reply = self.routes[path]
+        page = json.loads(reply.body)
+        ends = [
+            datetime.fromisoformat(slot["endDate"].replace("Z", "+00:00")).replace(tzinfo=UTC)
+            for item in page.get("maintenanceList") or []
+            for slot in item.get("timeslotList") or []
+        ]
+        days = max([0] + [math.ceil((datetime.now(UTC) - end).total_seconds() / 86400) + 1 for end in ends])
+        for item in page.get("maintenanceList") or []:
+            for slot in item.get("timeslotList") or []:
+                for name in ("startDate", "endDate"):
+                    moved = datetime.fromisoformat(slot[name].replace("Z", "")) + timedelta(days=days)
+                    text = moved.isoformat(timespec="milliseconds" if slot[name].endswith("Z") else "minutes")
+                    slot[name] = text + ("Z" if slot[name].endswith("Z") else "")
+        self.routes[path] = Reply(reply.status, reply.headers, json.dumps(page).encode())
+        return days
 
     def badge_paths(self) -> list[str]:
         return [p for p, _ in self.requests if p.startswith("/api/badge/")]

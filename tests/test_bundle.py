@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -50,7 +50,8 @@ def test_the_2_5_page_becomes_components_incidents_and_maintenance(page_env, kum
     assert by_id["m4"]["status"] == "major_outage"  # DOWN
     assert by_id["m11"]["status"] == "degraded_performance"  # PENDING
     assert by_id["m12"]["status"] == "under_maintenance"
-    assert by_id["m6"]["status"] != "operational" and "unknown" in by_id["m6"]["description"]  # paused: no state
+    # Paused, not reported: left out as status.json leaves it out, never shown operational (one state, one word)
+    assert "m6" not in by_id and "m6" not in by_id["g1"]["components"]
     assert by_id["g1"]["status"] == "major_outage"  # the worst child
     assert [i["id"] for i in summary["incidents"]] == ["i13", "i12"]
     assert (summary["incidents"][0]["impact"], summary["incidents"][1]["impact"]) == ("major", "minor")
@@ -59,8 +60,9 @@ def test_the_2_5_page_becomes_components_incidents_and_maintenance(page_env, kum
     assert summary["incidents"][0]["updated_at"] == "2026-11-28T06:29:55.000Z"
     maintenance = {m["name"]: m for m in summary["scheduled_maintenances"]}
     assert set(maintenance) == {"Planned", "Network switch replacement", "Nightly batch window"}
-    assert maintenance["Network switch replacement"]["scheduled_for"] == "2026-11-28T05:29:00.000Z"  # 06:29 Berlin
-    assert maintenance["Nightly batch window"]["scheduled_until"] == "2026-11-28T08:00:00.000Z"
+    day = (datetime(2026, 11, 28) + timedelta(days=kuma.maintenance_days)).strftime("%Y-%m-%d")  # moved, still on
+    assert maintenance["Network switch replacement"]["scheduled_for"] == f"{day}T05:29:00.000Z"  # 06:29 Berlin
+    assert maintenance["Nightly batch window"]["scheduled_until"] == f"{day}T08:00:00.000Z"
     assert all(m["status"] == "in_progress" for m in maintenance.values())
     assert files["api/v2/status.json"]["status"]["indicator"] in ("minor", "critical")
     # The 2.5+ history: the resolved incidents, with Uptime Kuma's own resolution times.

@@ -23,6 +23,7 @@ COMPONENT_STATUS = {
 }
 # A monitor whose state this run does not know is never operational: the mildest status that is not.
 UNKNOWN_COMPONENT = "degraded_performance"
+UNKNOWN_NOTE = "Status unknown: no current data for this service"
 SEVERITY = ["operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"]
 # platform_status -> Statuspage's status; unknown is never `none`: a caution, not an outage.
 PAGE_STATUS = {
@@ -65,22 +66,28 @@ def status_object(document: dict[str, Any]) -> dict[str, str]:
 
 
 def components(
-    page: PublishedPage | None, states: dict[int, int], memory: BundleMemory, now: datetime
+    page: PublishedPage | None, states: dict[int, int] | None, memory: BundleMemory, now: datetime
 ) -> list[dict[str, Any]]:
-    """Each public group, then its monitors; ids come from Uptime Kuma's ids, so a rename keeps them."""
+    """Each public group, then its monitors; ids come from Uptime Kuma's ids, so a rename keeps them.
+
+    states None: Uptime Kuma was not read, every monitor is unknown. A monitor missing from states is
+    not reported (paused or deleted): it is left out, as status.json leaves it out (README "One state, one word").
+    """
     if page is None:
         return []
     page_id, out, placed = page.slug, [], set()
     for group in page.groups:
         children = []
         for monitor in group.monitors:
-            if monitor.id in placed:
+            if monitor.id in placed or (states is not None and monitor.id not in states):
                 continue  # a monitor shown in two groups is one component, in the first
             placed.add(monitor.id)
-            known = states.get(monitor.id)
+            known = states.get(monitor.id) if states is not None else None
             status = COMPONENT_STATUS.get(known, UNKNOWN_COMPONENT) if known is not None else UNKNOWN_COMPONENT
-            note = None if known in COMPONENT_STATUS else "Status unknown: no current data for this service"
+            note = None if known in COMPONENT_STATUS else UNKNOWN_NOTE
             children.append(_component(f"m{monitor.id}", monitor.name, status, note, f"g{group.id}", page_id))
+        if not children:
+            continue  # a group with nothing reported is not shown
         status = max((c["status"] for c in children), key=SEVERITY.index, default="operational")
         parent = _component(f"g{group.id}", group.name, status, None, None, page_id)
         parent.update(group=True, components=[c["id"] for c in children])
@@ -139,7 +146,8 @@ def incident_object(item: PageIncident, page_id: str, url: str, resolved_at: dat
 def maintenance_object(item: PageMaintenance, page_id: str, url: str, seen: datetime, done: datetime | None) -> dict:
     """A maintenance under way is in_progress; one gone from the page is completed at the run that saw it go."""
     starts = item.starts or seen
-    prefix = f"mt{item.id}"
+    # One id per window: a maintenance that ends and starts again under Uptime Kuma's same id is two windows.
+    prefix = f"mt{item.id}-{starts.strftime('%Y%m%dT%H%M%SZ')}"
     body = item.description or item.title
     updates = [_update(f"{prefix}-1", "in_progress", body, prefix, starts, None)]
     if done:
@@ -163,6 +171,12 @@ def maintenance_object(item: PageMaintenance, page_id: str, url: str, seen: date
         "scheduled_for": ts(starts),
         "scheduled_until": ts(item.ends) if item.ends else None,
     }
+
+
+def _window_end(old: dict[str, Any], when: str) -> str:
+    """A window ends at its timeslot's end when it has one (and that came first), else when a run saw it go."""
+    until = old.get("scheduled_until")
+    return until if until and until < when else when
 
 
 def _closed(old: dict[str, Any], status: str, body: str, when: str) -> dict[str, Any]:
@@ -231,16 +245,20 @@ def build(
         at,
         lambda old, when: _closed(old, "resolved", "This incident has been resolved.", when),
     )
+    # In progress only while Uptime Kuma says so and, with a timeslot, before it ends: its page answer
+    # may be cached up to 5 minutes past the end.
+    live = [m for m in (page.maintenances if page else []) if m.ends is None or m.ends > now]
     active = [
         maintenance_object(m, page_id, public_url, timing.parse_iso_z(memory.first_seen(f"mt{m.id}", at)), None)
-        for m in (page.maintenances if page else [])
+        for m in live
     ]
     if not seen:
         active = list(memory.maintenances.values())
     completed = memory.complete_maintenances(
         {m["id"]: m for m in active},
         at,
-        lambda old, when: _closed(old, "completed", "The maintenance has been completed.", when),
+        lambda old, when: _closed(old, "completed", "The maintenance has been completed.", _window_end(old, when)),
+        {f"mt{m.id}" for m in live} if seen else None,
     )
     status = {**head, "status": status_object(document)}
     comps = components(page, states, memory, now)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import http_session
 from logs import log
@@ -17,6 +17,17 @@ def mask_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/{'/'.join(segments)}"
 
 
+OURS = ("status", "msg", "ping")
+
+
+def push_params(url: str, status: str, message: str, duration_ms: int) -> tuple[str, list[tuple[str, str]]]:
+    """The push URL as Uptime Kuma shows it (`?status=up&msg=OK&ping=`): ours replace those three, others stay."""
+    parts = urlsplit(url)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in OURS]
+    base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return base, [*kept, ("status", status), ("msg", message), ("ping", str(duration_ms))]
+
+
 def ping(config: Config, ok: bool, reason: str, duration_ms: int, session: Any = None) -> bool:
     """Report up (with the duration) or down (with the reason); a failed ping is logged, never raised."""
     if not config.heartbeat_url:
@@ -28,8 +39,8 @@ def ping(config: Config, ok: bool, reason: str, duration_ms: int, session: Any =
     timeout = http_session.request_timeout(config.http_timeout_seconds)
     try:
         if "/api/push/" in urlsplit(url).path:
-            params = {"status": "up" if ok else "down", "msg": message, "ping": str(duration_ms)}
-            response = session.get(url, params=params, timeout=timeout)
+            base, params = push_params(url, "up" if ok else "down", message, duration_ms)
+            response = session.get(base, params=params, timeout=timeout)
         else:
             # healthchecks.io: the URL itself for success, URL/fail for failure; the body is shown in its log.
             target = url if ok else f"{url.rstrip('/')}/fail"

@@ -52,9 +52,10 @@ def run_with(config: settings.Config, state: Any, now: Any) -> tuple[int, str]:
     started = time.monotonic()
     s3_client = s3.LazyClient(config)  # one client for every S3 call of the run, made if one is needed
 
-    def gate(published: dict, digest: str) -> str | None:
-        found = audit(config, state, s3_client, now)
-        problem = "; ".join(found.problems[:3]) if found.problems else None
+    def gate(published: dict, digest: str, bucket_answered: bool) -> str | None:
+        # A bucket that did not answer the listing is not asked again: the upload finds out, within its timeout.
+        found = audit(config, state, s3_client, now) if bucket_answered else None
+        problem = "the bucket did not answer this run" if found is None else "; ".join(found.problems[:3]) or None
         return change_gate.reason_to_publish(published, digest, problem, now, config.publish_every_seconds)
 
     code, run = status.generate(config, now, state, s3_client=s3_client, gate=gate)

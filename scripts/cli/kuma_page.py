@@ -42,26 +42,35 @@ def fetch_status_page(session: requests.Session, config: Config, deadline: Deadl
     return None
 
 
-def fetch_page_uptimes(session: requests.Session, config: Config, deadline: Deadline) -> dict[int, float]:
-    """24-hour ratios by monitor id from the status page's heartbeat API; {} when unreadable."""
+def fetch_page_uptimes(
+    session: requests.Session, config: Config, deadline: Deadline
+) -> tuple[dict[int, float], set[int]]:
+    """24-hour ratios by monitor id from the status page's heartbeat API, and the ids with no beat at all.
+
+    A monitor that never ran (paused before its first check) has an empty beat list, yet Uptime Kuma
+    gives it 0 in uptimeList and in its badges: that 0 is no figure. ({}, set()) when unreadable.
+    """
     slug = config.uptime_kuma_status_page
     url = f"{config.uptime_kuma_url}/api/status-page/heartbeat/{slug}"
     try:
         response = get(session, url, config, deadline)
         if response.status_code != 200:
             log.warning("status page heartbeat %s answered HTTP %s", url, response.status_code)
-            return {}
+            return {}, set()
+        data = response.json()
         out = {}
-        for key, value in (response.json().get("uptimeList") or {}).items():
+        for key, value in (data.get("uptimeList") or {}).items():
             monitor_id, _, hours = str(key).partition("_")
             if hours == "24" and monitor_id.isdigit() and isinstance(value, int | float) and 0 <= value <= 1:
                 out[int(monitor_id)] = float(value)
-        return out
+        beats = data.get("heartbeatList") or {}
+        no_beat = {int(k) for k, v in beats.items() if str(k).isdigit() and isinstance(v, list) and not v}
+        return {k: v for k, v in out.items() if k not in no_beat}, no_beat
     except KumaError as exc:
         log.warning("status page heartbeat unreadable: %s", exc)
     except (ValueError, AttributeError):
         log.warning("status page heartbeat %s answered something that is not its JSON", url)
-    return {}
+    return {}, set()
 
 
 def parse_badge(svg: str) -> Decimal | None:

@@ -175,4 +175,8 @@ def judge(
     report.monitors, problems = select_monitors(parsed, page, untied, config, report)
     report.problems += problems
     report.states = {m.id: m.state for m in parsed.monitors if m.id is not None}
+    for item in untied:  # a shared name: its state is known when every monitor of that name agrees
+        named = {m.state for m in parsed.monitors if m.name == item.name}
+        if len(named) == 1:
+            report.states[item.id] = named.pop()
     return report

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from settings import Config
 
 log = logging.getLogger("elytra")
+# No line longer than about 1 KB.
+MAX_MESSAGE_CHARS = 1000
 
 
 class _UTCFormatter(logging.Formatter):
@@ -38,6 +40,8 @@ class _Prepare(logging.Filter):
         message = record.getMessage()
         for secret in self.secrets:
             message = message.replace(secret, "***")
+        if len(message) > MAX_MESSAGE_CHARS:  # a line stays readable; lists are summarized before this
+            message = f"{message[:MAX_MESSAGE_CHARS]}... ({len(message) - MAX_MESSAGE_CHARS} more characters)"
         record.msg, record.args, record.script = message, None, self.script
         return True
 

@@ -39,6 +39,22 @@ def key_prefix(config: Config) -> str:
     return f"{folder}/" if folder else ""
 
 
+def public_states(kuma: KumaReport | None) -> dict[int, int] | None:
+    """What the run observed of each monitor, for the bundle and page: Uptime Kuma's state, or UNKNOWN for
+    an expected monitor it could not see. A page monitor in neither is "not reported" (paused, deleted):
+    left out, as status.json leaves it out. None when Uptime Kuma could not be read: every one unknown.
+    """
+    from kuma_metrics import UNKNOWN, UNTIED
+
+    if kuma is None:
+        return None
+    states = dict(kuma.states)
+    for m in kuma.monitors:  # an expected monitor not seen, or a shared name whose monitors disagree
+        if m.id is not None and (m.state == UNKNOWN or (m.state == UNTIED and m.id not in states)):
+            states[m.id] = UNKNOWN
+    return states
+
+
 def build_bundle(
     config: Config, document: dict[str, Any], kuma: KumaReport | None, state: RunState, now: datetime
 ) -> dict[str, Any]:
@@ -46,7 +62,7 @@ def build_bundle(
     files = bundle.build(
         document,
         kuma.page if kuma else None,
-        kuma.states if kuma else {},
+        public_states(kuma),
         kuma.history if kuma else None,
         state.bundle,
         public_base(config),

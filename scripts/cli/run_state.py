@@ -82,22 +82,30 @@ class BundleMemory:
     def resolve_incidents(
         self, current: dict[str, dict[str, Any]], known_resolved: list[dict[str, Any]], now: str, resolve: Any
     ) -> list[dict[str, Any]]:
-        """An incident gone from the page is resolved at the run that saw it go; returns the resolved ones."""
-        self.resolved = [resolve(old, now) for iid, old in self.open_incidents.items() if iid not in current] + [
-            r for r in self.resolved if r["id"] not in current
-        ]
+        """An incident gone from the page is resolved at its time in Uptime Kuma's incident history (2.5+),
+        else at the run that saw it go; a later run that finds it in the history takes that time instead."""
+        known = {r["id"]: r for r in known_resolved if r["id"] not in current}
+        gone = [known.get(iid) or resolve(old, now) for iid, old in self.open_incidents.items() if iid not in current]
+        kept = [known.get(r["id"], r) for r in self.resolved if r["id"] not in current]
+        self.resolved = gone + kept
         have = {r["id"] for r in self.resolved}
-        self.resolved += [r for r in known_resolved if r["id"] not in have and r["id"] not in current]
+        self.resolved += [r for r in known.values() if r["id"] not in have]
         self.resolved = sorted(self.resolved, key=lambda r: r["resolved_at"], reverse=True)[:MAX_PAST]
         self.open_incidents = dict(current)
         return self.resolved
 
-    def complete_maintenances(self, current: dict[str, dict[str, Any]], now: str, complete: Any) -> list[dict]:
-        """A maintenance gone from the page is completed at the run that saw it go."""
+    def complete_maintenances(
+        self, current: dict[str, dict[str, Any]], now: str, complete: Any, running: set[str] | None = None
+    ) -> list[dict]:
+        """A maintenance window gone from the page is completed at the run that saw it go (or its slot's end).
+
+        running: Uptime Kuma's maintenance ids under way (mt<id>), whose first sighting is kept; None keeps all.
+        """
         gone = [complete(old, now) for mid, old in self.maintenances.items() if mid not in current]
         self.completed = (gone + [c for c in self.completed if c["id"] not in current])[:MAX_PAST]
         self.maintenances = dict(current)
-        self.first_seen_at = {k: v for k, v in self.first_seen_at.items() if k in current}
+        if running is not None:
+            self.first_seen_at = {k: v for k, v in self.first_seen_at.items() if k in running}
         return self.completed
 
 

@@ -148,9 +148,39 @@ def _near_misses(values: Mapping[str, str]) -> list[str]:
     return out
 
 
-def parse_config(values: Mapping[str, str], needs: tuple[str, ...] = ()) -> Config:
+def config_tag(env_file: Path) -> str:
+    """A folder name of this settings file's own: its name and a hash of its full path.
+
+    generate_and_upload.sh computes the same name for the lock (basename, sha256sum).
+    """
+    import hashlib
+
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", env_file.name.removeprefix(".")) or "env"
+    return f"{name}-{hashlib.sha256(str(env_file.resolve()).encode()).hexdigest()[:8]}"
+
+
+def default_places(env_file: Path | None) -> dict[str, str]:
+    """The defaults of STATE_FILE, BUNDLE_DIR and OUTPUT_FILE for a settings file.
+
+    config/.env keeps the places it always had; any other file gets logs/<name>-<hash>/, so two
+    configs in one checkout share no state, bundle, output or lock unless told to.
+    """
+    if env_file is None or env_file.resolve() == DEFAULT_ENV_FILE.resolve():
+        return {"STATE_FILE": "logs/state.json", "BUNDLE_DIR": "logs/public", "OUTPUT_FILE": "/tmp/status.json"}
+    folder = f"logs/{config_tag(env_file)}"
+    return {
+        "STATE_FILE": f"{folder}/state.json",
+        "BUNDLE_DIR": f"{folder}/public",
+        "OUTPUT_FILE": f"{folder}/status.json",
+    }
+
+
+def parse_config(
+    values: Mapping[str, str], needs: tuple[str, ...] = (), places: Mapping[str, str] | None = None
+) -> Config:
     """Validate raw settings into a Config; raise ConfigError naming the first bad variable."""
     need = set(needs)
+    places = places or default_places(None)
     monitor_ids = v.ids(values, "MONITOR_IDS")
     critical = v.ids(values, "CRITICAL_MONITOR_IDS")
     if monitor_ids and not set(critical) <= set(monitor_ids):
@@ -195,14 +225,14 @@ def parse_config(values: Mapping[str, str], needs: tuple[str, ...] = ()) -> Conf
         backup_bucket=backup_bucket,
         backup_prefixes=v.prefixes(values),
         backup_max_age_hours=v.number(values, "BACKUP_MAX_AGE_HOURS", 25, 0.1, 2160),
-        output_file=v.path(values, "OUTPUT_FILE", "/tmp/status.json"),
+        output_file=v.path(values, "OUTPUT_FILE", places["OUTPUT_FILE"]),
         log_file=v.path(values, "LOG_FILE", "logs/status.log"),
         http_timeout_seconds=v.number(values, "HTTP_TIMEOUT_SECONDS", 10, 1, 120),
         run_deadline_seconds=v.number(values, "RUN_DEADLINE_SECONDS", 60, 5, 540),
         upload_timeout_seconds=v.number(values, "UPLOAD_TIMEOUT_SECONDS", 60, 5, 300),
         heartbeat_url=v.url(values, "HEARTBEAT_URL", False) or None,
-        state_file=v.path(values, "STATE_FILE", "logs/state.json"),
-        bundle_dir=v.folder(values, "BUNDLE_DIR", "logs/public"),
+        state_file=v.path(values, "STATE_FILE", places["STATE_FILE"]),
+        bundle_dir=v.folder(values, "BUNDLE_DIR", places["BUNDLE_DIR"]),
         publish_every_seconds=publish_every(values),
         warnings=tuple(warnings),
     )
@@ -225,7 +255,7 @@ def load_config(
     """Read config/.env (or env_file) and the environment into a validated Config."""
     values, file_warnings = read_settings(env_file, os.environ if environ is None else environ)
     try:
-        config = parse_config(values, needs)
+        config = parse_config(values, needs, default_places(env_file))
     except ConfigError as exc:
         if env_file is None and not DEFAULT_ENV_FILE.exists() and str(exc).endswith("and is required"):
             raise ConfigError(

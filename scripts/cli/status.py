@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from run_state import KumaMemory, RunState
     from uptime_kuma_client import KumaReport, Monitor
 
-    # (what was last published, this run's digest) -> why to upload, or None
-    Gate = Callable[[dict[str, Any], str], str | None]
+    # (what was last published, this run's digest, whether the bucket answered this run) -> why to upload, or None
+    Gate = Callable[[dict[str, Any], str, bool], str | None]
 
 SCHEMA_VERSION = 1
 TWO_PLACES = Decimal("0.01")
@@ -80,17 +80,23 @@ def mean_percent(values: list[Decimal]) -> float | None:
 def platform_uptime(monitors: list[Monitor] | None) -> dict[str, float | None]:
     """Each window's mean over the monitors that have a figure for it.
 
-    A window that lacks the figure of a monitor whose state is unknown is null: its mean could hide an outage.
+    A window that lacks the figure of a monitor whose state is unknown is null: its mean could hide an
+    outage. So is one that lacks a push monitor's (2.1+ /metrics has no ratio for them): the mean would
+    be over a smaller set. A monitor with no beat at all has no figure, and counts in no mean.
     """
-    from uptime_kuma_client import UNKNOWN
-
     monitors = monitors or []
     return {
         public: None
-        if any(m.state == UNKNOWN and window not in m.uptime for m in monitors)
+        if any(window not in m.uptime and _gap_hides(m, window) for m in monitors)
         else mean_percent([m.uptime[window].percent for m in monitors if window in m.uptime])
         for window, public in PUBLIC_WINDOWS.items()
     }
+
+
+def _gap_hides(monitor: Monitor, window: str) -> bool:
+    from uptime_kuma_client import NO_BEAT, UNKNOWN
+
+    return monitor.gaps.get(window) != NO_BEAT and (monitor.state == UNKNOWN or monitor.type == "push")
 
 
 def build_document(
@@ -279,7 +285,8 @@ def write_all(config: Config, run: StatusRun, state: Any, now: datetime, gate: G
     try:
         files = public_files.build_bundle(config, run.document, run.kuma, state, now)
         if gate is not None:
-            run.publish_reason = gate(state.published, change_gate.digest_of({"status.json": run.document, **files}))
+            digest = change_gate.digest_of({"status.json": run.document, **files})
+            run.publish_reason = gate(state.published, digest, bucket_answered(run))
             if run.publish_reason is None:
                 log.info("unchanged since the upload of %s: %s; nothing written", state.published["at"], summary)
                 return _exit_code(run)

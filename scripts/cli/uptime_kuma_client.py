@@ -54,6 +54,8 @@ if TYPE_CHECKING:
 WINDOWS = ("24h", "7d", "30d")
 BADGE_HOURS = {"24h": 24, "7d": 168, "30d": 720}
 BADGE_WORKERS = 8
+# Why a monitor with no beat at all has no figure: Uptime Kuma's 0 for it is not an uptime.
+NO_BEAT = "no beat yet (never ran): no figure, Uptime Kuma's 0 is not counted"
 # Uptime Kuma itself caches badges for 5 minutes: fetching them oftener brings nothing new.
 BADGE_CACHE_SECONDS = 300
 
@@ -84,7 +86,11 @@ def fill_uptime(
     on_page = {p.id for p in page or []}
     listed = [m for m in monitors if m.id in on_page]
     if page is not None and any("24h" not in m.uptime for m in listed):
-        page_uptimes = fetch_page_uptimes(session, config, deadline)
+        page_uptimes, no_beat = fetch_page_uptimes(session, config, deadline)
+        for monitor in listed:
+            if monitor.id in no_beat:
+                monitor.gaps = dict.fromkeys(WINDOWS, NO_BEAT)
+        listed = [m for m in listed if m.id not in no_beat]
         for monitor in listed:
             if "24h" not in monitor.uptime and monitor.id in page_uptimes:
                 monitor.uptime["24h"] = Figure(ratio_percent(page_uptimes[monitor.id]), "status-page:24h")
@@ -103,7 +109,7 @@ def fill_uptime(
                         cache[f"{monitor.id}/{BADGE_HOURS[window]}"] = [str(percent), timing.iso_z(timing.utc_now())]
     for monitor in monitors:
         for window in WINDOWS:
-            if window not in monitor.uptime:
+            if window not in monitor.uptime and window not in monitor.gaps:
                 monitor.gaps[window] = _gap(monitor, window, page, config)
 
 
@@ -196,12 +202,21 @@ def log_report(report: KumaReport) -> None:
         listed = ", ".join(f"{s}={n}" for s, n in sorted(sources.items())) or "none"
         log.info("uptime %s sources: %s; coverage %d of %d", window, listed, have, of)
         if gaps:
-            why = "; ".join(f"{i}: {g}" for i, g in sorted(gaps.items()))
+            by_gap: dict[str, list[int]] = {}
+            for monitor_id, gap in sorted(gaps.items()):
+                by_gap.setdefault(gap, []).append(monitor_id)
+            why = "; ".join(f"{_ids(ids)}: {gap}" for gap, ids in list(by_gap.items())[:LISTED])
             log.warning("uptime %s leaves out monitors %s (%s)", window, _ids(sorted(gaps)), why)
 
 
+# A log line names at most this many ids or reasons, then counts the rest: one line stays short.
+LISTED = 10
+
+
 def _ids(ids: list[int]) -> str:
-    return ",".join(str(i) for i in ids)
+    """The ids, the first LISTED of them and a count of the rest."""
+    shown = ",".join(str(i) for i in ids[:LISTED])
+    return shown if len(ids) <= LISTED else f"{shown} and {len(ids) - LISTED} more"
 
 
 # --- CLI -------------------------------------------------------------------
