@@ -173,6 +173,8 @@ def adopt(memory: dict[str, Any], components: list[dict[str, Any]]) -> str | Non
         keep.add("platform")
     days = memory.setdefault("days", {})
     for day, entry in carried["days"].items():
+        if not any(subject in keep for part in ("worst", "minutes", "uptime") for subject in entry.get(part, {})):
+            continue
         into = days.setdefault(day, {"worst": {}, "minutes": {}, "uptime": {}})
         for part in ("worst", "minutes", "uptime"):
             for subject, value in entry.get(part, {}).items():

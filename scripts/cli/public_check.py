@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import common
 import http_session
+import public_set
+import run_state
 import settings
 import status_doc
 import timing
@@ -42,6 +44,9 @@ def check(config: Config, now: datetime, origins: tuple[str, ...], session: Any 
             if allowed not in (origin, "*"):
                 problems.append(f"GET from origin {origin} got Access-Control-Allow-Origin {allowed!r}")
             problems += _preflight(session, url, origin, timeout)
+    writer = writer_problem(response.headers.get(public_set.HEADER), run_state.generator_of(config.state_file))
+    if writer:
+        problems.append(writer)
     kind = response.headers.get("Content-Type", "")
     if kind.split(";")[0].strip() != "application/json":
         problems.append(f"Content-Type is {kind!r}, expected application/json")
@@ -54,6 +59,17 @@ def check(config: Config, now: datetime, origins: tuple[str, ...], session: Any 
         return [*problems, f"body is not a valid status document: {exc}"]
     freshness = status_doc.freshness_problem(document, age, config)
     return [*problems, freshness] if freshness else problems
+
+
+def writer_problem(found: str | None, mine: str | None) -> str | None:
+    """Another writer's object: its generator id (x-amz-meta-generator) is not the one in STATE_FILE.
+
+    Only asked once this generator has an id on record; a CDN that drops x-amz-meta-* headers reads as none.
+    """
+    if mine is None or found == mine:
+        return None
+    who = f"generator {found[:12]}" if found else "no generator id (a hand upload, or another tool)"
+    return f"written by another writer: it carries {who}, not this generator's {mine[:12]}"
 
 
 def _preflight(session: Any, url: str, origin: str, timeout: tuple[float, float]) -> list[str]:

@@ -228,6 +228,17 @@ def set_aside(path: Path, now: datetime) -> Path | None:
     return target
 
 
+def generator_of(path: Path) -> str | None:
+    """This generator's id as the state file records it, read only (never moved aside); None when none."""
+    import re
+
+    try:
+        found = json.loads(path.read_bytes()).get("generator")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return found if isinstance(found, str) and re.fullmatch(r"[0-9a-f]{32}", found) else None
+
+
 def bind(state: RunState, config: Config) -> RunState:
     """The state for this config's source: adopted once when it names none, fresh (history aside) when another."""
     source = source_of(config)

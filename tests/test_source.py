@@ -1,0 +1,518 @@
+"""The run's memory and the public files stay bound to their source: one server, one config, one writer.
+
+Each test is one rule of the truth review, over the wire where it is about the wire: the replayed
+Uptime Kuma, moto (behind a proxy that can fail a PUT), the cron wrapper under env -i.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from s3_proxy import S3Proxy
+from stack import wait_for
+
+import bundle
+import history
+import logs
+import run_state
+import settings
+from conftest import ROOT, cron_run, run_script, write_env
+from kuma_public import PageGroup, PageMaintenance, PageMonitor, PublishedPage
+from kuma_replay import ReplayServer, Reply, capture
+from run_state import BundleMemory
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def state_of(env: dict[str, str]) -> dict:
+    return json.loads(Path(env["STATE_FILE"]).read_text())
+
+
+def doc(env: dict[str, str]) -> dict:
+    return json.loads(Path(env["OUTPUT_FILE"]).read_text())
+
+
+def page_reply(version: str, rename: dict[int, str] | None = None) -> Reply:
+    reply = capture(version, "status-page_elytra.txt")
+    page = json.loads(reply.body)
+    for group in page["publicGroupList"]:
+        for monitor in group["monitorList"]:
+            monitor["name"] = (rename or {}).get(monitor["id"], monitor["name"])
+    return Reply(reply.status, reply.headers, json.dumps(page).encode())
+
+
+# --- 1. the state belongs to one source ------------------------------------------------
+
+
+def test_a_switched_url_starts_fresh_and_only_same_components_keep_their_days(base_env, kuma):
+    kuma.serve_incidents("2.5.3-incident")
+    env = {**base_env, "UPTIME_KUMA_STATUS_PAGE": "elytra"}
+    assert run_script("status.py", env=env).returncode in (0, 3)
+    before = state_of(env)
+    assert before["source"]["UPTIME_KUMA_URL"] == kuma.url and len(before["generator"]) == 32
+    assert "m1" in next(iter(before["history"]["days"].values()))["worst"]
+    public = Path(env["BUNDLE_DIR"]).rglob("*")
+    assert not any(before["generator"] in p.read_text() for p in public if p.is_file())  # never public
+
+    # The same Uptime Kuma at a new address, but monitor 1 renamed: another component under an old id.
+    moved = ReplayServer()
+    try:
+        moved.serve_incidents("2.5.3-incident")
+        moved.routes["/api/status-page/elytra"] = page_reply("2.5.3-incident", {1: "Billing"})
+        result = run_script("status.py", env={**env, "UPTIME_KUMA_URL": moved.url})
+    finally:
+        moved.close()
+
+    assert "state was made for another source (UPTIME_KUMA_URL changed): starting fresh" in result.stderr
+    after = state_of(env)
+    assert after["source"]["UPTIME_KUMA_URL"] != kuma.url and after["generator"] == before["generator"]
+    assert after["kuma"]["badges"] == {}
+    day = next(iter(after["history"]["days"].values()))
+    assert "m2" in day["worst"] and "platform" in day["worst"]  # same id, same name: its days are kept
+    assert day["minutes"]["m2"] != next(iter(before["history"]["days"].values()))["minutes"]["m2"]  # and go on
+    assert day["minutes"]["m1"] == {"operational": 1}  # "Billing" starts today, with none of "API"'s minutes
+    history_json = json.loads((Path(env["BUNDLE_DIR"]) / "history.json").read_text())
+    assert {"id": "m1", "name": "Billing", "group_id": "g1"} in history_json["components"]
+
+
+def test_a_different_server_with_reused_ids_inherits_no_history(base_env, kuma):
+    kuma.serve_incidents("2.5.3-incident")
+    env = {**base_env, "UPTIME_KUMA_STATUS_PAGE": "elytra"}
+    run_script("status.py", env=env)
+    names = {i: f"Other {i}" for i in range(1, 20)}
+    kuma.routes["/api/status-page/elytra"] = page_reply("2.5.3-incident", names)
+    other = {**env, "UPTIME_KUMA_STATUS_PAGE": "elytra", "UPTIME_KUMA_URL": kuma.url.replace("127.0.0.1", "localhost")}
+    result = run_script("status.py", env=other)
+    assert "UPTIME_KUMA_URL changed" in result.stderr
+    day = next(iter(state_of(env)["history"]["days"].values()))
+    assert all(
+        counts == {state: 1}
+        for state_counts in [day["minutes"]]
+        for counts in state_counts.values()
+        for state in counts
+    )  # every subject starts with this one run's minute: nothing inherited
+
+
+def test_a_state_written_before_sources_were_named_adopts_this_one_once(base_env, kuma):
+    kuma.serve_version("2.5.3")
+    run_script("status.py", env=base_env)
+    state = state_of(base_env)
+    old = {k: v for k, v in state.items() if k not in ("source", "selection", "generator")} | {"version": 1}
+    Path(base_env["STATE_FILE"]).write_text(json.dumps(old))
+
+    first = run_script("status.py", env=base_env)
+    second = run_script("status.py", env=base_env)
+
+    assert "state names no source yet: it is taken as this one's" in first.stderr
+    assert "names no source" not in second.stderr and "another source" not in second.stderr
+    assert state_of(base_env)["kuma"]["seen"].keys() >= state["kuma"]["seen"].keys()  # its memory is kept
+    assert state_of(base_env)["version"] == run_state.STATE_VERSION
+
+
+def test_a_changed_selection_keeps_the_history_and_uploads_anew(job_env, tmp_path):
+    cron_run("generate_and_upload.sh", write_env(tmp_path / "a.env", job_env), tmp_path)
+    days = state_of(job_env)["history"]["days"]
+    result = cron_run(
+        "generate_and_upload.sh", write_env(tmp_path / "a.env", {**job_env, "MONITOR_IDS": "1,2"}), tmp_path
+    )
+    assert "MONITOR_IDS changed since the last run: the history stays" in result.stdout
+    assert "uploading: nothing published yet by this state" in result.stdout  # no figure of the old selection
+    assert state_of(job_env)["history"]["days"].keys() == days.keys()
+
+
+def test_two_configs_in_one_checkout_share_no_state_bundle_output_or_lock(job_env, silent_endpoint, tmp_path):
+    places = ("STATE_FILE", "BUNDLE_DIR", "OUTPUT_FILE")
+    values = {k: v for k, v in job_env.items() if k not in places}
+    a, b = write_env(tmp_path / "a.env", values), write_env(tmp_path / "b.env", values)
+    config_a, config_b = settings.load_config(a, environ={}), settings.load_config(b, environ={})
+    default = settings.parse_config(values)
+    folders = [ROOT / "logs" / settings.config_tag(a), ROOT / "logs" / settings.config_tag(b)]
+    try:
+        for name in ("state_file", "bundle_dir", "output_file"):
+            assert len({getattr(config_a, name), getattr(config_b, name), getattr(default, name)}) == 3, name
+        assert config_a.state_file.parent == folders[0]
+        # A runs long (its Uptime Kuma never answers) and holds its lock; B is not locked out by it.
+        slow = write_env(
+            tmp_path / "a.env", {**values, "UPTIME_KUMA_URL": silent_endpoint, "RUN_DEADLINE_SECONDS": "20"}
+        )
+        home = tmp_path / "home"
+        home.mkdir()
+        held = cron_start_unlocked(slow, home)
+        wait_for(lambda: (folders[0] / "generate_and_upload.lock").exists(), 30, "A's lock")
+        other = cron_run("generate_and_upload.sh", b, tmp_path)
+        again = cron_run("generate_and_upload.sh", slow, tmp_path)
+        held.communicate(timeout=60)
+        assert other.returncode == 0, other.stdout
+        assert again.returncode == 75
+        assert (folders[1] / "state.json").exists() and (folders[1] / "public" / "api/v2/summary.json").exists()
+    finally:
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def cron_start_unlocked(env_file: Path, home: Path) -> subprocess.Popen:
+    """The wrapper as cron starts it, with the lock it chooses itself (no ELYTRA_LOCK_FILE)."""
+    return subprocess.Popen(
+        [
+            "env",
+            "-i",
+            "PATH=/usr/bin:/bin",
+            f"HOME={home}",
+            "bash",
+            str(ROOT / "scripts/generate_and_upload.sh"),
+            "--env-file",
+            str(env_file),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+# --- 2. a damaged memory never stops the job ------------------------------------------------
+
+
+def good_state() -> dict:
+    state = run_state.RunState(run_state.KumaMemory(1, {1: "2026-11-30T11:00:00Z"}))
+    state.history = {"days": {"2026-11-30": {"worst": {"platform": "operational"}, "minutes": {}, "uptime": {}}}}
+    return run_state.to_json(state)
+
+
+DAMAGE = {
+    "a wrong type inside": lambda s: s["kuma"]["seen"].update({"1": 5}),
+    "a missing field inside": lambda s: s["history"]["days"]["2026-11-30"].pop("minutes"),
+    "an incident of the wrong shape": lambda s: s["bundle"]["resolved"].append({"id": "i1"}),
+    "an unknown state word": lambda s: s["history"]["days"]["2026-11-30"]["worst"].update(platform="green"),
+    "a date in the future": lambda s: s["kuma"]["seen"].update({"2": "2027-01-01T00:00:00Z"}),
+    "a future day": lambda s: s["history"]["days"].update({"2026-12-25": s["history"]["days"]["2026-11-30"]}),
+    "too many ids": lambda s: s["kuma"]["seen"].update({str(i): "2026-11-30T11:00:00Z" for i in range(10_001)}),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_a_state_damaged_at_depth_is_moved_aside_and_the_run_starts_fresh(tmp_path, damage):
+    lines = io.StringIO()
+    logs.setup_logging("test", None, lines)
+    path = tmp_path / "state.json"
+    assert run_state.parse(good_state(), NOW)  # the good one is good
+    state = good_state()
+    DAMAGE[damage](state)
+    path.write_text(json.dumps(state))
+
+    assert run_state.load(path, NOW) == run_state.RunState()
+    assert not path.exists() and len(list(tmp_path.glob("state.json.damaged-*"))) == 1
+    assert lines.getvalue().count("WARNING") == 1 and "is damaged" in lines.getvalue()
+
+
+def test_an_absurdly_large_state_is_set_aside_unread(tmp_path):
+    path = tmp_path / "state.json"
+    with open(path, "wb") as handle:
+        handle.truncate(run_state.MAX_STATE_BYTES + 1)  # sparse: no disk used
+    assert run_state.load(path, NOW) == run_state.RunState()
+    assert [p.name.split("-")[0] for p in tmp_path.iterdir()] == ["state.json.damaged"]
+
+
+def test_damaged_states_kept_aside_are_bounded(tmp_path):
+    path = tmp_path / "state.json"
+    for second in range(run_state.KEEP_DAMAGED + 3):
+        path.write_text("{broken")
+        run_state.load(path, NOW + timedelta(seconds=second))
+    assert len(list(tmp_path.glob("state.json.damaged-*"))) == run_state.KEEP_DAMAGED
+
+
+def test_a_damaged_state_never_fails_the_run(base_env, kuma):
+    kuma.serve_version("2.5.3")
+    Path(base_env["STATE_FILE"]).parent.mkdir(parents=True)
+    state = good_state()
+    state["bundle"]["components"] = {"m1": ["operational", 42, "x"]}
+    Path(base_env["STATE_FILE"]).write_text(json.dumps(state))
+    for _ in range(2):
+        result = run_script("status.py", env=base_env)
+        assert result.returncode == 0, result.stderr
+    assert result.stderr.count("is damaged") == 0  # the first run set it aside; the second read its own
+
+
+def test_a_restored_history_is_checked_day_by_day():
+    lines = io.StringIO()
+    logs.setup_logging("test", None, lines)
+    good = {"worst": {"platform": "operational"}, "minutes": {"platform": {"operational": 60}}, "uptime": {}}
+    published = {
+        "components": [{"id": "m1", "name": "API"}],
+        "unknown": "fields are ignored",
+        "days": [
+            {"date": "2026-11-29", **good, "extra": 1},
+            {"date": "2026-11-28", "worst": "broken", "minutes": {}, "uptime": {}},
+            {"date": "2026-11-27", **good, "minutes": {"platform": {"operational": 99_999}}},
+            {"date": "2026-12-24", **good},  # after today
+            {"date": "2026-05-01", **good},  # past the 90 days
+        ],
+    }
+    memory: dict = {}
+    assert history.restore(memory, published, NOW) == 1
+    assert list(memory["carried"]["days"]) == ["2026-11-29"] and "extra" not in memory["carried"]["days"]["2026-11-29"]
+    history.adopt(memory, [])
+    assert list(memory["days"]) == []  # the bucket named component m1; this page has none: nothing matches
+    memory = {}
+    history.restore(memory, published, NOW)
+    history.adopt(memory, [{"id": "m1", "name": "API", "group": False}])
+    assert list(memory["days"]) == ["2026-11-29"] and memory["days"]["2026-11-29"]["worst"] == {
+        "platform": "operational"
+    }
+
+
+# --- 3. a state that cannot be written is a failed run ---------------------------------------
+
+
+def test_a_read_only_state_folder_publishes_exits_5_and_the_heartbeat_says_why(
+    job_env, recorder, mounted_disk, s3, status_bucket, tmp_path
+):
+    folder = mounted_disk("read-only")
+    env = {**job_env, "STATE_FILE": str(folder / "state.json"), "HEARTBEAT_URL": f"{recorder.url}/api/push/tok"}
+    result = cron_run("generate_and_upload.sh", write_env(tmp_path / "job.env", env), tmp_path)
+
+    assert result.returncode == 5, result.stdout
+    assert f"ERROR generate_and_upload: cannot write state {folder / 'state.json'} (STATE_FILE)" in result.stdout
+    assert json.loads(s3.get_object(Bucket=status_bucket, Key="public/status.json")["Body"].read())["schema_version"]
+    [(_, path, _)] = recorder.hits
+    assert "status=down" in path and "memory+was+not+saved" in path
+
+
+# --- 4. the public files are one set ------------------------------------------------------
+
+
+@pytest.fixture
+def proxy(moto):
+    server = S3Proxy(moto.url)
+    yield server
+    server.close()
+
+
+def test_a_failed_put_in_the_middle_of_a_set_makes_the_next_run_write_it_whole(job_env, proxy, tmp_path):
+    env_file = write_env(tmp_path / "job.env", {**job_env, "SPACES_ENDPOINT": proxy.url})
+    assert cron_run("generate_and_upload.sh", env_file, tmp_path).returncode == 0
+    state = state_of(job_env)
+    assert len(state["published"]["etags"]) == 13
+
+    proxy.fail_puts = {"api/v2/components.json"}
+    failed = cron_run("generate_and_upload.sh", env_file, tmp_path)
+    # Nothing changed in the content, yet the run was due: make it so by aging the last upload.
+    assert failed.returncode in (0, 4)
+    state = state_of(job_env)
+    state["published"]["at"] = "2026-01-01T00:00:00Z"
+    Path(job_env["STATE_FILE"]).write_text(json.dumps(state))
+    failed = cron_run("generate_and_upload.sh", env_file, tmp_path)
+    assert failed.returncode == 4 and "the next run writes the whole set again" in failed.stdout
+    assert "digest" not in state_of(job_env)["published"]  # no set counts as published
+
+    proxy.fail_puts, proxy.puts = set(), []
+    healed = cron_run("generate_and_upload.sh", env_file, tmp_path)
+    assert healed.returncode == 0
+    assert "nothing published yet by this state, or the last upload did not finish" in healed.stdout
+    assert len(proxy.puts) == 13  # the whole set, not the one that failed
+
+
+def test_a_public_file_changed_behind_the_generators_back_is_put_back(job_env, s3, status_bucket, tmp_path):
+    env = {**job_env, "PUBLISH_EVERY_SECONDS": "120"}  # one run checks every file
+    env_file = write_env(tmp_path / "job.env", env)
+    cron_run("generate_and_upload.sh", env_file, tmp_path)
+    key = "public/api/v2/components.json"
+    s3.put_object(Bucket=status_bucket, Key=key, Body=b'{"page": {}, "components": []}', ACL="public-read")
+
+    result = cron_run("generate_and_upload.sh", env_file, tmp_path)
+
+    assert f"{key} was written by someone else" in result.stdout
+    assert "another writer in the status bucket (seen " in result.stdout and "no generator id" in result.stdout
+    restored = json.loads(s3.get_object(Bucket=status_bucket, Key=key)["Body"].read())
+    assert (
+        restored["components"]
+        == json.loads((Path(env["BUNDLE_DIR"]) / "api/v2/components.json").read_text())["components"]
+    )
+    head = s3.head_object(Bucket=status_bucket, Key=key)
+    assert head["Metadata"]["generator"] == state_of(env)["generator"]
+
+
+def test_others_are_checked_in_turns_each_within_publish_every_seconds():
+    import public_set
+
+    config = settings.parse_config({"STATUS_BUCKET_KEY": "public/status.json"})
+    published = {"etags": {f"public/f{i}.json": "e" for i in range(11)} | {"public/status.json": "e"}}
+    seen: set[str] = set()
+    runs = 600 // public_set.RUN_EVERY_SECONDS - 1
+    for _ in range(runs):
+        keys = public_set.due_keys(config, published, 600)
+        assert keys[:2] == ["public/status.json", "public/api/v2/summary.json"]  # polled ones: every run
+        seen |= set(keys[2:])
+    assert seen == {f"public/f{i}.json" for i in range(11)}
+
+
+# --- 5. another writer is noticed ----------------------------------------------------------
+
+
+def test_a_second_generator_on_one_bucket_is_loud_every_run(job_env, recorder, moto, status_bucket, tmp_path):
+    a = {**job_env, "HEARTBEAT_URL": f"{recorder.url}/api/push/a"}
+    b = {
+        **job_env,
+        "STATE_FILE": str(tmp_path / "b" / "state.json"),
+        "BUNDLE_DIR": str(tmp_path / "b" / "public"),
+        "OUTPUT_FILE": str(tmp_path / "b" / "status.json"),
+    }
+    a_file, b_file = write_env(tmp_path / "a.env", a), write_env(tmp_path / "b.env", b)
+    assert cron_run("generate_and_upload.sh", a_file, tmp_path).returncode == 0
+    outputs = []
+    for _ in range(2):
+        cron_run("generate_and_upload.sh", b_file, tmp_path)
+        outputs.append(cron_run("generate_and_upload.sh", a_file, tmp_path).stdout)
+    outputs.append(cron_run("generate_and_upload.sh", a_file, tmp_path).stdout)  # B quiet this minute
+    for out in outputs:
+        assert "WARNING generate_and_upload: another writer in the status bucket" in out
+    assert all("status=down" in path and "another+writer" in path for _, path, _ in recorder.hits[1:])
+
+    check_env = {**a, "STATUS_PUBLIC_URL": f"{moto.url}/{status_bucket}/public/status.json"}
+    cron_run("generate_and_upload.sh", b_file, tmp_path)
+    check = run_script("public_check.py", env=check_env)
+    assert check.returncode == 2 and "written by another writer: it carries generator" in check.stdout
+
+
+# --- 6. the heartbeat URL as pasted ------------------------------------------------------
+
+
+def test_a_pasted_push_url_gets_one_status_msg_and_ping_and_keeps_its_other_parameters(job_env, recorder, tmp_path):
+    url = f"{recorder.url}/api/push/TOKEN?status=up&msg=OK&ping=&region=eu"
+    cron_run("generate_and_upload.sh", write_env(tmp_path / "job.env", {**job_env, "HEARTBEAT_URL": url}), tmp_path)
+    [(_, path, _)] = recorder.hits
+    query = path.split("?", 1)[1].split("&")
+    assert [p.split("=")[0] for p in query] == ["region", "status", "msg", "ping"]
+    assert "region=eu" in query and "status=up" in query and int(query[-1].split("=")[1]) > 0
+
+
+# --- 7. figures and times as Uptime Kuma has them ------------------------------------------
+
+
+def test_a_paused_monitor_that_never_ran_has_no_figure_and_does_not_halve_the_mean(base_env, kuma):
+    kuma.serve_incidents("2.0.0-dev.0-incident")  # monitor 6: paused, no beat, yet 0 in uptimeList
+    env = {**base_env, "UPTIME_KUMA_STATUS_PAGE": "elytra", "MONITOR_IDS": "1,6"}
+    result = run_script("status.py", env=env)
+    assert doc(env)["uptime"]["last_24h"] == 100.0, result.stderr  # monitor 1's figure, not (100 + 0) / 2
+    assert "no beat yet (never ran)" in result.stderr
+
+
+def test_1_23_shared_names_all_count_in_the_means(base_env, kuma):
+    kuma.serve_incidents("2.0.0-dev.0-incident")
+    env = {**base_env, "UPTIME_KUMA_STATUS_PAGE": "elytra"}
+    run_script("status.py", env=env)
+    beats = json.loads(capture("2.0.0-dev.0-incident", "status-page_heartbeat_elytra.txt").body)
+    counted = [i for i, b in beats["heartbeatList"].items() if b and i != "7"]  # 7 is a group
+    kuma_mean = sum(beats["uptimeList"][f"{i}_24"] for i in counted) / len(counted) * 100
+    assert "13" in counted and "14" in counted  # the two monitors named "Dup"
+    assert doc(env)["uptime"]["last_24h"] == round(kuma_mean, 2)
+
+
+def test_one_state_one_word_a_monitor_not_reported_is_left_out_everywhere(base_env, kuma):
+    kuma.serve_incidents("2.5.3-incident")  # monitor 6 is on the page, absent from /metrics: paused
+    env = {**base_env, "UPTIME_KUMA_STATUS_PAGE": "elytra"}
+    run_script("status.py", env=env)
+    public = Path(env["BUNDLE_DIR"])
+    components = json.loads((public / "api/v2/components.json").read_text())["components"]
+    assert "m6" not in {c["id"] for c in components}
+    name = next(
+        m["name"]
+        for g in json.loads(capture("2.5.3-incident", "status-page_elytra.txt").body)["publicGroupList"]
+        for m in g["monitorList"]
+        if m["id"] == 6
+    )
+    assert f">{name}<" not in (public / "index.html").read_text()
+    assert doc(env)["platform_status"] == "degraded"  # what the others say; 6 counts nowhere
+
+
+def test_a_push_monitor_without_a_figure_makes_the_window_null():
+    import status
+    from kuma_metrics import UP, Figure, Monitor
+
+    up = Monitor(1, "API", "http", UP, uptime={w: Figure(status.Decimal(100), "x") for w in ("24h", "7d", "30d")})
+    push = Monitor(2, "Cron", "push", UP, uptime={"24h": Figure(status.Decimal(50), "status-page:24h")})
+    assert status.platform_uptime([up, push]) == {"last_24h": 75.0, "last_7d": None, "last_30d": None}
+
+
+def page_with(maintenances: list[PageMaintenance]) -> PublishedPage:
+    group = PageGroup(1, "Services", (PageMonitor(1, "API", "http"),))
+    return PublishedPage("elytra", "Elytra", [group], [], maintenances)
+
+
+DOC = {
+    "schema_version": 1,
+    "updated_at": "2026-11-30T12:00:00Z",
+    "platform_status": "operational",
+    "maintenance": True,
+    "uptime": {},
+    "backups": {},
+}
+
+
+def build(memory: BundleMemory, page: PublishedPage, now: datetime) -> dict:
+    return bundle.build(DOC, page, {1: 3}, None, memory, "", now)
+
+
+def test_a_maintenance_that_ends_and_starts_again_keeps_both_windows():
+    memory = BundleMemory()
+    manual = PageMaintenance(1, "Planned", "", None, None)
+    build(memory, page_with([manual]), NOW)
+    build(memory, page_with([]), NOW + timedelta(minutes=30))
+    files = build(memory, page_with([manual]), NOW + timedelta(hours=2))
+    windows = files["api/v2/scheduled-maintenances.json"]["scheduled_maintenances"]
+    assert [(w["name"], w["status"]) for w in windows] == [("Planned", "in_progress"), ("Planned", "completed")]
+    assert len({w["id"] for w in windows}) == 2
+    assert windows[1]["scheduled_for"] == "2026-11-30T12:00:00.000Z"  # a manual one starts when first seen
+    assert windows[1]["resolved_at"] == "2026-11-30T12:30:00.000Z"
+
+
+def test_a_maintenance_is_in_progress_only_until_its_timeslot_ends():
+    memory = BundleMemory()
+    slot = PageMaintenance(3, "Switch", "", NOW - timedelta(hours=1), NOW + timedelta(minutes=5))
+    assert build(memory, page_with([slot]), NOW)["api/v2/scheduled-maintenances/active.json"]["scheduled_maintenances"]
+    later = build(memory, page_with([slot]), NOW + timedelta(minutes=9))  # the page answer is cached
+    assert later["api/v2/scheduled-maintenances/active.json"]["scheduled_maintenances"] == []
+    [done] = later["api/v2/scheduled-maintenances.json"]["scheduled_maintenances"]
+    assert (done["status"], done["resolved_at"]) == ("completed", "2026-11-30T12:05:00.000Z")  # the slot's end
+
+
+def test_an_incident_that_leaves_the_page_is_resolved_at_its_time_in_the_history(base_env, kuma):
+    page_env = {**base_env, "UPTIME_KUMA_STATUS_PAGE": "elytra"}
+    kuma.serve_incidents("2.5.3-incident")
+    run_script("status.py", env=page_env)
+    page = json.loads(kuma.routes["/api/status-page/elytra"].body)
+    page["incidents"] = [i for i in page["incidents"] if i["id"] != 12]
+    kuma.routes["/api/status-page/elytra"] = Reply(
+        200, [("Content-Type", "application/json")], json.dumps(page).encode()
+    )
+    hist = json.loads(capture("2.5.3-incident", "incident-history_elytra.txt").body)
+    for item in hist["incidents"]:
+        if item["id"] == 12:
+            item.update(active=False, pin=False, lastUpdatedDate="2026-11-28 07:15:00")
+    kuma.routes["/api/status-page/elytra/incident-history"] = Reply(
+        200, [("Content-Type", "application/json")], json.dumps(hist).encode()
+    )
+    run_script("status.py", env=page_env)
+    incidents = json.loads((Path(page_env["BUNDLE_DIR"]) / "api/v2/incidents.json").read_text())["incidents"]
+    [resolved] = [i for i in incidents if i["id"] == "i12"]
+    assert (resolved["status"], resolved["resolved_at"]) == ("resolved", "2026-11-28T07:15:00.000Z")
+
+
+# --- 8. quiet logs ----------------------------------------------------------------------
+
+
+def test_no_log_line_is_longer_than_about_a_kilobyte_and_lists_are_counted():
+    import uptime_kuma_client
+
+    lines = io.StringIO()
+    logs.setup_logging("test", None, lines)
+    logs.log.warning("monitors %s missing", uptime_kuma_client._ids(list(range(1, 501))))
+    logs.log.warning("%s", "x" * 5000)
+    first, second = lines.getvalue().splitlines()
+    assert "monitors 1,2,3,4,5,6,7,8,9,10 and 490 more missing" in first
+    assert len(second) < 1100 and second.endswith("(4000 more characters)")
