@@ -208,15 +208,15 @@ def parent_of(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()[1])
 
 
-def cron_start(env_file: Path, home: Path, lock: Path) -> subprocess.Popen:
-    """The cron wrapper started as cron would, in the background, with its own lock file."""
+def cron_start(env_file: Path, home: Path, lock: Path | None) -> subprocess.Popen:
+    """The cron wrapper started as cron would, in the background, with its own lock file (None: the one it picks)."""
     return subprocess.Popen(
         [
             "env",
             "-i",
             "PATH=/usr/bin:/bin",
             f"HOME={home}",
-            f"ELYTRA_LOCK_FILE={lock}",
+            *([f"ELYTRA_LOCK_FILE={lock}"] if lock else []),
             "bash",
             str(ROOT / "scripts/generate_and_upload.sh"),
             "--env-file",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import history
 import logs
 import run_state
 import settings
-from conftest import ROOT, cron_run, run_script, write_env
+from conftest import ROOT, cron_run, cron_start, run_script, write_env
 from kuma_public import PageGroup, PageMaintenance, PageMonitor, PublishedPage
 from kuma_replay import ReplayServer, Reply, capture
 from run_state import BundleMemory
@@ -143,7 +142,7 @@ def test_two_configs_in_one_checkout_share_no_state_bundle_output_or_lock(job_en
         )
         home = tmp_path / "home"
         home.mkdir()
-        held = cron_start_unlocked(slow, home)
+        held = cron_start(slow, home, None)
         wait_for(lambda: (folders[0] / "generate_and_upload.lock").exists(), 30, "A's lock")
         other = cron_run("generate_and_upload.sh", b, tmp_path)
         again = cron_run("generate_and_upload.sh", slow, tmp_path)
@@ -154,25 +153,6 @@ def test_two_configs_in_one_checkout_share_no_state_bundle_output_or_lock(job_en
     finally:
         for folder in folders:
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def cron_start_unlocked(env_file: Path, home: Path) -> subprocess.Popen:
-    """The wrapper as cron starts it, with the lock it chooses itself (no ELYTRA_LOCK_FILE)."""
-    return subprocess.Popen(
-        [
-            "env",
-            "-i",
-            "PATH=/usr/bin:/bin",
-            f"HOME={home}",
-            "bash",
-            str(ROOT / "scripts/generate_and_upload.sh"),
-            "--env-file",
-            str(env_file),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 # --- 2. a damaged memory never stops the job ------------------------------------------------

@@ -80,7 +80,7 @@ def components(
         children = []
         for monitor in group.monitors:
             if monitor.id in placed or (states is not None and monitor.id not in states):
-                continue  # a monitor shown in two groups is one component, in the first
+                continue  # shown in two groups: one component, in the first; or not reported: left out
             placed.add(monitor.id)
             known = states.get(monitor.id) if states is not None else None
             status = COMPONENT_STATUS.get(known, UNKNOWN_COMPONENT) if known is not None else UNKNOWN_COMPONENT

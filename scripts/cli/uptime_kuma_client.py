@@ -277,7 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     if config is None:
         return common.failed(args, common.EXIT_CONFIG, "bad config (see the log line)")
     try:
-        report = read_kuma(config, memory=run_state.load(config.state_file).kuma)
+        # Bound to this source (never saved here): another source's memory would set the wrong expectations.
+        memory = run_state.bind(run_state.load(config.state_file), config).kuma
+        report = read_kuma(config, memory=memory)
     except (KumaError, DeadlineExceeded) as exc:
         log.error("uptime kuma: %s", exc)
         return common.failed(args, common.EXIT_SOURCE_FAILED, str(exc))
