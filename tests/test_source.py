@@ -342,6 +342,7 @@ def test_a_second_generator_on_one_bucket_is_loud_every_run(job_env, recorder, m
         "BUNDLE_DIR": str(tmp_path / "b" / "public"),
         "OUTPUT_FILE": str(tmp_path / "b" / "status.json"),
     }
+    (tmp_path / "b").mkdir()
     a_file, b_file = write_env(tmp_path / "a.env", a), write_env(tmp_path / "b.env", b)
     assert cron_run("generate_and_upload.sh", a_file, tmp_path).returncode == 0
     outputs = []

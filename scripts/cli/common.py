@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from logs import log, setup_logging
-from settings import DEFAULT_ENV_FILE, Config, ConfigError, load_config
+from settings import DEFAULT_ENV_FILE, Config, ConfigError, load_config, own_folder
 
 # Exit codes shared by every script; README "Exit codes" documents them.
 EXIT_OK = 0
@@ -31,6 +32,11 @@ def start(script: str, args: argparse.Namespace, needs: tuple[str, ...], stream:
         log.error("config error: %s", exc)
         return None
     setup_logging(script, config, stream)
+    own = own_folder(args.env_file)
+    # The settings file's own places (README "Two configs in one checkout"): made once, when used.
+    if own in (config.output_file.parent, config.state_file.parent):
+        with contextlib.suppress(OSError):  # a folder that cannot be made fails its first write, by name
+            own.mkdir(parents=True, exist_ok=True)
     for warning in config.warnings:
         log.warning("config: %s", warning)
     return config

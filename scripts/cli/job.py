@@ -37,7 +37,7 @@ def run(config: settings.Config) -> tuple[int, str]:
             common.EXIT_STATE_NOT_SAVED,
             f"published, but the run's memory was not saved to {config.state_file} (STATE_FILE)",
         )
-    foreign = public_set.remember_foreign(state.published, public_set.Audit(), now)
+    foreign = public_set.foreign_warning(state.published)
     if foreign:
         log.warning("%s: its files are replaced by this generator's; two generators on one bucket fight", foreign)
         reason = f"{reason}; {foreign}" if reason else foreign

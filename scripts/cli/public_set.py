@@ -78,15 +78,17 @@ def audit(
     return found
 
 
-def remember_foreign(published: dict[str, Any], found: Audit, now: datetime) -> str | None:
-    """Keep the last sign of another writer; the warning for this run (seen now, or within the cadence)."""
+def remember_foreign(published: dict[str, Any], found: Audit, now: datetime) -> None:
+    """Keep the last sign of another writer found by this run's HEADs."""
     if found.foreign:
         what = f"{len(found.foreign)} objects: {'; '.join(found.foreign[:3])}"
         published["foreign"] = {"at": timing.iso_z(now), "what": what[:1000]}
+
+
+def foreign_warning(published: dict[str, Any]) -> str | None:
+    """The warning for this run: another writer seen now, or within two cadences (forget_foreign)."""
     last = published.get("foreign")
-    if not last:
-        return None
-    return f"another writer in the status bucket (seen {last['at']}: {last['what']})"
+    return f"another writer in the status bucket (seen {last['at']}: {last['what']})" if last else None
 
 
 def forget_foreign(published: dict[str, Any], now: datetime, every_seconds: int) -> None:

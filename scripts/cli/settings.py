@@ -159,15 +159,22 @@ def config_tag(env_file: Path) -> str:
     return f"{name}-{hashlib.sha256(str(env_file.resolve()).encode()).hexdigest()[:8]}"
 
 
+def own_folder(env_file: Path | None) -> Path | None:
+    """The folder of a settings file's own places (logs/<name>-<hash>/), or None for config/.env's."""
+    if env_file is None or env_file.resolve() == DEFAULT_ENV_FILE.resolve():
+        return None
+    return ROOT / "logs" / config_tag(env_file)
+
+
 def default_places(env_file: Path | None) -> dict[str, str]:
     """The defaults of STATE_FILE, BUNDLE_DIR and OUTPUT_FILE for a settings file.
 
     config/.env keeps the places it always had; any other file gets logs/<name>-<hash>/, so two
     configs in one checkout share no state, bundle, output or lock unless told to.
     """
-    if env_file is None or env_file.resolve() == DEFAULT_ENV_FILE.resolve():
+    folder = own_folder(env_file)
+    if folder is None:
         return {"STATE_FILE": "logs/state.json", "BUNDLE_DIR": "logs/public", "OUTPUT_FILE": "/tmp/status.json"}
-    folder = f"logs/{config_tag(env_file)}"
     return {
         "STATE_FILE": f"{folder}/state.json",
         "BUNDLE_DIR": f"{folder}/public",

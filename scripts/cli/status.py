@@ -132,7 +132,6 @@ def write_status(document: dict[str, Any], path: Path) -> None:
     except fastjsonschema.JsonSchemaException as exc:
         raise StatusWriteError(f"status document fails its schema: {exc.message}") from None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)  # a settings file's own folder, on its first run
         atomic.write_atomically(path, (json.dumps(document, indent=2) + "\n").encode())
     except OSError as exc:
         raise StatusWriteError(f"cannot write {path} (OUTPUT_FILE): {exc.strerror}") from None
