@@ -112,7 +112,7 @@ def show_bundle(base: str) -> None:
     import requests
 
     say("the public bundle (Statuspage API v2 and a shields.io badge):")
-    for key in json.loads((ROOT / "scripts/cli/bundle.schema.json").read_text())["files"]:
+    for key in json.loads((ROOT / "scripts/elytra_status/infra/bundle.schema.json").read_text())["files"]:
         say(f"  {base}/{key}")
     summary = requests.get(f"{base}/api/v2/summary.json", timeout=10).json()
     lines = json.dumps(

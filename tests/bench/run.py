@@ -30,7 +30,7 @@ VENV_BIN = Path(sys.executable).parent
 CAPTURE = ROOT / "tests/fixtures/kuma/2.5.3/metrics_apikey.txt"
 WORK = ROOT / ".cache" / "bench"
 PEER_VENV = WORK / "peer-venv"
-sys.path[:0] = [str(ROOT / "scripts/cli"), str(ROOT / "scripts/dev")]
+sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "scripts/dev")]
 from stack import free_port  # noqa: E402
 
 sys.path.insert(0, str(HERE))
@@ -252,7 +252,8 @@ def repeat(
 PROBE_KUMA = """
 import json, sys, time
 sys.path.insert(0, {cli!r})
-import logs, settings, uptime_kuma_client
+from elytra_status.infra import logs, settings
+from elytra_status.kuma import read as uptime_kuma_client
 values = {{"UPTIME_KUMA_URL": {url!r}, "UPTIME_KUMA_API_KEY": {key!r}, "UPTIME_KUMA_STATUS_PAGE": {slug!r}}}
 config = settings.parse_config(values)
 logs.setup_logging("bench", config, open("/dev/null", "w"))
@@ -307,6 +308,7 @@ def main() -> int:
     parser.add_argument("--monitors", type=int, default=1000)
     parser.add_argument("--objects", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", choices=("kuma", "backups", "cycle"), help="one group; RESULTS.md untouched")
     parser.add_argument("--serve-s3", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_s3:
@@ -320,21 +322,25 @@ def main() -> int:
     print(f"seeding S3 with {args.objects} objects under flat/ and under dated/%Y/%m/%d/ ...", file=sys.stderr)
     s3 = S3Process(args.objects)
     try:
-        rows += bench_kuma(kuma, args.monitors, n)
-        rows += bench_backups(s3, args.objects, n)
-        rows += bench_cycle(kuma, s3, args.monitors, n)
+        if args.only in (None, "kuma"):
+            rows += bench_kuma(kuma, args.monitors, n)
+        if args.only in (None, "backups"):
+            rows += bench_backups(s3, args.objects, n)
+        if args.only in (None, "cycle"):
+            rows += bench_cycle(kuma, s3, args.monitors, n)
     finally:
         s3.stop()
         kuma.httpd.shutdown()
     table = render(rows, args)
     print(table)
-    results.write_section("<!-- run.py -->", "<!-- run.py -->\n" + table)
+    if args.only is None:
+        results.write_section("<!-- run.py -->", "<!-- run.py -->\n" + table)
     return 0
 
 
 def bench_kuma(kuma: KumaServer, monitors: int, n: int) -> list[Row]:
     rows = []
-    cli = str(ROOT / "scripts/cli")
+    cli = str(ROOT / "scripts")
     for size in sorted({100, monitors}):
         kuma.serve_21(size)
         before = kuma.count
@@ -434,7 +440,7 @@ def bench_backups(s3: S3Process, objects: int, n: int) -> list[Row]:
 
 def server_time_of_dated_listing(s3: S3Process, n: int) -> Row:
     """The S3 server's own share: the same partition listings as bare, sequential curls."""
-    from backup_checker import expand_prefix
+    from elytra_status.backups.check import expand_prefix
 
     prefix = "dated/%Y/%m/%d/"
     urls = [f"{s3.url}/{BUCKETS[prefix]}?list-type=2&prefix={p}" for p in expand_prefix(prefix, datetime.now(UTC), 25)]

@@ -29,13 +29,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(ROOT / "scripts" / "dev"), str(ROOT / "scripts" / "cli"), str(HERE)]
+sys.path[:0] = [str(ROOT / "scripts" / "dev"), str(ROOT / "scripts"), str(HERE)]
 
+import results  # noqa: E402
 from run import BADGE_TYPE, KumaServer, badge_svg, metrics_payload  # noqa: E402
 from stack import Stack  # noqa: E402
 
-import results  # noqa: E402
-import timing  # noqa: E402
+from elytra_status.infra import timing  # noqa: E402
 
 MARK = "<!-- scaled -->"
 WORK = ROOT / ".cache" / "bench-scaled"

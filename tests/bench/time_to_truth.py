@@ -28,12 +28,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / "scripts" / "dev"), str(ROOT / "scripts" / "cli"), str(ROOT / "tests" / "bench")]
+sys.path[:0] = [str(ROOT / "scripts" / "dev"), str(ROOT / "scripts"), str(ROOT / "tests" / "bench")]
 
 import requests  # noqa: E402
-from stack import STATUS_BUCKET, Stack, free_port  # noqa: E402
-
 import results  # noqa: E402
+from stack import STATUS_BUCKET, Stack, free_port  # noqa: E402
 
 MARK = "<!-- time to truth -->"
 HOLD_SECONDS = 90

@@ -1,0 +1,17 @@
+"""python -m elytra_status <command> [options]: the same commands as scripts/cli/<command>.py."""
+
+import importlib
+import sys
+
+COMMANDS = ("status", "uptime_kuma_client", "backup_checker", "publish", "job", "public_check", "bucket_setup")
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in COMMANDS:
+        print(f"usage: python -m elytra_status {{{','.join(COMMANDS)}}} [--help]", file=sys.stderr)
+        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
+    return importlib.import_module(f"elytra_status.commands.{argv[0]}").main(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""The commands people and cron type: each one's arguments, one call, and its exit code."""

@@ -1,0 +1,172 @@
+"""One parser per kind of setting value, each with its bounds; a bad value raises ConfigError naming it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[3]
+_STRFTIME_ALLOWED = set("YymdHj%")
+_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*")
+# Keys are tens of characters of printable ASCII; anything else is a paste gone wrong.
+SECRET_MAX_CHARS = 512
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or wrong; the message names the variable."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+def text(values: Mapping[str, str], name: str, required: bool, default: str = "") -> str:
+    value = values.get(name, "").strip()
+    if not value:
+        if required:
+            raise ConfigError(name, "is empty or missing, and is required")
+        return default
+    return value
+
+
+def secret(values: Mapping[str, str], name: str, required: bool) -> str:
+    value = text(values, name, required)
+    if len(value) > SECRET_MAX_CHARS:
+        raise ConfigError(name, f"is {len(value)} characters long, over {SECRET_MAX_CHARS}: not a key")
+    if value and not re.fullmatch(r"[!-~]+", value):
+        raise ConfigError(name, "has spaces or characters outside printable ASCII: not a key")
+    return value
+
+
+def _host_and_port(name: str, value: str) -> None:
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ConfigError(name, "has a port that is not a number from 1 to 65535") from None
+    if not parts.hostname or not _HOST.fullmatch(parts.hostname):
+        raise ConfigError(name, f"{parts.hostname or ''!r} is not a host name (letters, digits, '-' and '.')")
+
+
+def url(values: Mapping[str, str], name: str, required: bool) -> str:
+    value = text(values, name, required)
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https"):
+        raise ConfigError(name, "needs a scheme: write it as https://host[:port][/path]")
+    if parts.username or parts.password:
+        raise ConfigError(name, "must not carry credentials; use the key variables instead")
+    _host_and_port(name, value)
+    return value.rstrip("/")
+
+
+def endpoint(values: Mapping[str, str], name: str, required: bool) -> str:
+    value = text(values, name, required)
+    if not value:
+        return ""
+    if "://" not in value:
+        value = "https://" + value
+    if urlsplit(value).scheme not in ("http", "https"):
+        raise ConfigError(name, "is not a host name or an http(s) URL")
+    _host_and_port(name, value)
+    parts = urlsplit(value)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def region(values: Mapping[str, str], name: str, default: str) -> str:
+    value = text(values, name, False, default)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,31}", value):
+        raise ConfigError(name, f"{value!r} is not a region name (a-z, 0-9 and '-', like nyc3)")
+    return value
+
+
+def ids(values: Mapping[str, str], name: str) -> tuple[int, ...]:
+    raw = values.get(name, "").strip()
+    if not raw:
+        return ()
+    out: list[int] = []
+    for part in raw.split(","):
+        part = part.strip()
+        # ASCII digits only: "²".isdigit() is true, and int("²") fails.
+        if not re.fullmatch(r"[0-9]{1,9}", part) or int(part) <= 0:
+            raise ConfigError(name, f"{part!r} is not a monitor id (a positive whole number)")
+        if int(part) not in out:
+            out.append(int(part))
+    return tuple(out)
+
+
+def number(values: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    """A number from low to high, both included; the README's table of bounds lists each."""
+    raw = values.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(name, f"{raw!r} is not a number") from None
+    if not low <= value <= high:  # also refuses nan and inf
+        raise ConfigError(name, f"{raw!r} is out of bounds: from {low:g} to {high:g}")
+    return value
+
+
+def whole(values: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """A whole number from low to high: "0.5" is refused, never rounded to 0."""
+    value = number(values, name, default, low, high)
+    if value != int(value):
+        raise ConfigError(name, f"{values[name].strip()!r} must be a whole number of seconds")
+    return int(value)
+
+
+def path(values: Mapping[str, str], name: str, default: str) -> Path:
+    """A file path; a relative one is taken from the checkout, since cron starts elsewhere."""
+    return _location(values, name, default, "file")
+
+
+def _kind(name: str, found: Path) -> str:
+    """ "folder", "file" or "none"; a path this user may not look at stops the run with its name."""
+    try:
+        return "folder" if found.is_dir() else "file" if found.exists() else "none"
+    except OSError as exc:
+        raise ConfigError(name, f"{found} cannot be reached by this user: {exc.strerror}") from None
+
+
+def folder(values: Mapping[str, str], name: str, default: str) -> Path:
+    """A folder path, relative ones from the checkout; it may not exist yet."""
+    return _location(values, name, default, "folder")
+
+
+def _location(values: Mapping[str, str], name: str, default: str, want: str) -> Path:
+    found = Path(text(values, name, False, default)).expanduser()
+    found = found if found.is_absolute() else ROOT / found
+    kind = _kind(name, found)
+    if kind not in (want, "none"):
+        raise ConfigError(name, f"{found} is a {kind}; it must name a {want}")
+    return found
+
+
+def bucket(values: Mapping[str, str], name: str, required: bool) -> str:
+    value = text(values, name, required)
+    if value and not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", value):
+        raise ConfigError(name, "is not a valid bucket name (3-63 of a-z, 0-9, '.', '-')")
+    return value
+
+
+def prefixes(values: Mapping[str, str]) -> tuple[str, ...]:
+    raw = values.get("BACKUP_PREFIX", "")
+    found = tuple(p.strip() for p in raw.split(",") if p.strip()) or ("",)
+    for prefix in found:
+        directives = re.findall(r"%(.)", prefix)
+        bad = [d for d in directives if d not in _STRFTIME_ALLOWED]
+        if bad:
+            raise ConfigError("BACKUP_PREFIX", f"%{bad[0]} in {prefix!r}: only %Y %y %m %d %H %j are supported")
+    return found
+
+
+def region_from_endpoint(endpoint_url: str) -> str:
+    """`nyc3` from https://nyc3.digitaloceanspaces.com; us-east-1 for anything else."""
+    host = urlsplit(endpoint_url).hostname or ""
+    match = re.fullmatch(r"([a-z0-9-]+)\.digitaloceanspaces\.com", host)
+    return match.group(1) if match else "us-east-1"

@@ -1,0 +1,1 @@
+"""Reading Uptime Kuma with an API key: /metrics, the published status page, badges, and who should be there."""

@@ -1,0 +1,88 @@
+"""The set last written to disk (OUTPUT_FILE, BUNDLE_DIR), read back for a publish by hand, checked again."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from elytra_status.infra import schemas
+from elytra_status.judge.change_gate import digest_of
+from elytra_status.render import bundle, status_doc
+from elytra_status.render.checks import TEXT_FILES, RefusedBundle, check_text
+from elytra_status.render.generation import Generation
+
+if TYPE_CHECKING:
+    from elytra_status.infra.settings import Config
+
+
+class RefusedFile(Exception):
+    """status.json is not fit to publish; the public object is left as it was."""
+
+
+def read_generation(config: Config, now: datetime) -> Generation:
+    """status.json and its bundle as a Generation; raises RefusedFile or RefusedBundle."""
+    data = check_file(config.output_file, config, now)
+    document = json.loads(data)
+    paths = check_bundle(config, document)
+    files = {key: path.read_bytes() for key, path in paths.items()}
+    documents = {key: json.loads(files[key]) for key in files if key.endswith(".json")}
+    return Generation(document, data, files, digest_of({"status.json": document, **documents}))
+
+
+def check_file(path: Path, config: Config, now: datetime) -> bytes:
+    """Refuse a missing, empty, invalid or stale file; return its bytes when it may go out."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise RefusedFile(f"{path} does not exist (OUTPUT_FILE): run status.py first") from None
+    except OSError as exc:
+        raise RefusedFile(f"{path} cannot be read: {exc.strerror}") from None
+    if not data.strip():
+        raise RefusedFile(f"{path} is empty")
+    try:
+        document, age = status_doc.status_age(data, now)
+    except status_doc.InvalidStatus as exc:
+        raise RefusedFile(f"{path} is not a valid status document: {exc}") from None
+    problem = status_doc.freshness_problem(document, age, config)
+    if problem:
+        raise RefusedFile(f"{path} is {problem}")
+    return data
+
+
+def check_bundle(config: Config, document: dict[str, Any]) -> dict[str, Path]:
+    """The bundle's files that belong to this status document, each checked again; raises RefusedBundle.
+
+    A file of another run (its page.updated_at differs) or failing its schema refuses the whole bundle.
+    """
+    found: dict[str, Path] = {}
+    stamp = document["updated_at"][:19]
+    for key in schemas.file_keys():
+        path = config.bundle_dir / key
+        if not path.exists():
+            continue
+        try:
+            content = json.loads(path.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise RefusedBundle(f"{key} unreadable: {exc}") from None
+        try:
+            schemas.check(key, content)
+        except schemas.InvalidBundle as exc:
+            raise RefusedBundle(str(exc)) from None
+        updated = content["page"]["updated_at"] if "page" in content else content.get("updated_at", stamp)
+        if updated[:19] != stamp:
+            raise RefusedBundle(f"{key} is of another run ({updated}), not of {stamp}Z")
+        if key == "badge.json" and content != bundle.badge(document):
+            raise RefusedBundle("badge.json does not match status.json")
+        found[key] = path
+    for key in TEXT_FILES:
+        path = config.bundle_dir / key
+        if path.exists():
+            check_text(key, path.read_bytes(), document["updated_at"])
+            found[key] = path
+    expected = len(schemas.file_keys()) + len(TEXT_FILES)
+    if found and len(found) != expected:
+        missing = sorted({*schemas.file_keys(), *TEXT_FILES} - set(found))
+        raise RefusedBundle(f"the bundle is incomplete: {', '.join(missing)} missing from {config.bundle_dir}")
+    return found

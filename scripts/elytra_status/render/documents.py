@@ -1,0 +1,82 @@
+"""The bundle's JSON documents of one run, built from what the run saw, its history recorded on the way."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from elytra_status.infra.logs import log
+from elytra_status.kuma.metrics import UNKNOWN, UNTIED
+from elytra_status.render import bundle, history
+from elytra_status.render.keys import public_base
+
+if TYPE_CHECKING:
+    from elytra_status.infra.settings import Config
+    from elytra_status.kuma.presence import KumaReport
+    from elytra_status.render.bundle_memory import BundleMemory
+
+
+def public_states(kuma: KumaReport | None) -> dict[int, int] | None:
+    """What the run observed of each monitor, for the bundle and page: Uptime Kuma's state, or UNKNOWN for
+    an expected monitor it could not see. A page monitor in neither is "not reported" (paused, deleted):
+    left out, as status.json leaves it out. None when Uptime Kuma could not be read: every one unknown.
+    """
+    if kuma is None:
+        return None
+    states = dict(kuma.states)
+    for m in kuma.monitors:  # an expected monitor not seen, or a shared name whose monitors disagree
+        if m.id is not None and (m.state == UNKNOWN or (m.state == UNTIED and m.id not in states)):
+            states[m.id] = UNKNOWN
+    return states
+
+
+def build_bundle(
+    config: Config,
+    document: dict[str, Any],
+    kuma: KumaReport | None,
+    memory: BundleMemory,
+    days: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
+    """The bundle's JSON documents by key, the history of this run recorded in the state on the way."""
+    files = bundle.build(
+        document,
+        kuma.page if kuma else None,
+        public_states(kuma),
+        kuma.history if kuma else None,
+        memory,
+        public_base(config),
+        now,
+    )
+    figures = {"platform": document["uptime"]["last_24h"]} if document["uptime"]["last_24h"] is not None else {}
+    figures.update(
+        {
+            f"m{m.id}": float(m.uptime["24h"].percent)
+            for m in (kuma.monitors if kuma else [])
+            if "24h" in m.uptime and m.id is not None
+        }
+    )
+    components = files["api/v2/summary.json"]["components"]
+    if kuma is not None and (kuma.page is not None or not config.uptime_kuma_status_page):
+        # The page was read this run: days kept aside (another source, the bucket) meet its components.
+        adopted = history.adopt(days, components)
+        if adopted:
+            log.info("history: %s", adopted)
+    history.record(days, document, components, figures, now)
+    note_change(days, history.platform_state(document), document["updated_at"])
+    files["history.json"] = history.public(
+        days,
+        files["api/v2/summary.json"],
+        files["api/v2/incidents.json"]
+        | {"scheduled_maintenances": files["api/v2/scheduled-maintenances.json"]["scheduled_maintenances"]},
+        now,
+    )
+    return files
+
+
+def note_change(memory: dict[str, Any], state: str, at: str) -> None:
+    """Keep the platform status changes for the feed: the 50 most recent."""
+    if memory.get("platform_now") not in (None, state):
+        change = {"at": at, "from": memory["platform_now"], "to": state}
+        memory["changes"] = [change, *memory.get("changes", [])][:50]
+    memory["platform_now"] = state

@@ -1,0 +1,1 @@
+"""One run from settings to publish, on top of the stages; and the state kept between runs."""

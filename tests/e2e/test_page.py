@@ -1,0 +1,117 @@
+"""The human status page and its feed, loaded from the moto bucket's public URL in Debian's Chromium."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from support.browser_page import ARTIFACTS, axe_source, browser
+from support.commands import cron_run
+from support.kuma_replay import Reply, capture
+
+HOSTILE = (
+    "<script>alert('x')</script><img src=x onerror=alert(1)> **bold** "
+    "[click me](javascript:alert(1)) <a href='javascript:alert(2)'>a</a> "
+    "שירות האחסון מושבת \u202e reversed \u202c " + "long " * 2000
+)
+
+
+def test_the_page_shows_status_services_incidents_and_maintenance_from_its_own_origin(published):
+    base, _ = published
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with browser() as chromium:
+        for scheme in ("light", "dark"):
+            for width, height in ((1280, 800), (375, 812)):
+                context = chromium.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
+                tab = context.new_page()
+                requests: list[str] = []
+                tab.on("request", lambda r, seen=requests: seen.append(r.url))
+                tab.on("dialog", lambda d: pytest.fail(f"a dialog opened: {d.message}"))
+                tab.goto(f"{base}/index.html", wait_until="load")
+                banner = tab.locator(".banner").inner_text()
+                assert "degraded" in banner.lower() or "outage" in banner.lower()
+                assert tab.get_by_text("Services", exact=True).first.is_visible()
+                for name in ("API", "Closed port", "Pending", "Maint"):
+                    assert tab.get_by_text(name, exact=True).first.is_visible(), name
+                incident = tab.locator("article", has_text="Object storage degraded")
+                assert incident.locator("strong", has_text="object storage").count() == 1  # Markdown rendered
+                assert incident.locator("li").count() == 3
+                assert tab.locator("article", has_text="Network switch replacement").is_visible()
+                assert tab.locator("#stale").is_hidden()
+                assert "updated just now" in tab.locator("#ago").inner_text()
+                assert all(url.startswith(base) for url in requests), requests
+                tab.screenshot(path=str(ARTIFACTS / f"page-{width}x{height}-{scheme}.png"), full_page=False)
+                tab.locator(".bar").nth(2).focus()  # a service's bar: its last day is told
+                assert "uptime" in tab.locator("#tip").inner_text() or "no data" in tab.locator("#tip").inner_text()
+                tab.screenshot(path=str(ARTIFACTS / f"page-{width}x{height}-{scheme}-full.png"), full_page=True)
+                context.close()
+
+
+def test_with_javascript_off_the_status_still_shows(published):
+    base, _ = published
+    with browser() as chromium:
+        context = chromium.new_context(java_script_enabled=False)
+        tab = context.new_page()
+        tab.goto(f"{base}/index.html")
+        assert tab.locator(".banner").is_visible()
+        assert tab.locator(".svc .state").first.is_visible()
+        assert "If that is more than" in tab.content()  # the noscript freshness note
+        context.close()
+
+
+def test_old_data_says_plainly_that_it_may_be_out_of_date(published):
+    base, _ = published
+    with browser() as chromium:
+        context = chromium.new_context()
+        tab = context.new_page()
+        tab.clock.set_fixed_time(datetime.now(UTC) + timedelta(hours=2))  # the visitor comes two hours later
+        tab.goto(f"{base}/index.html")
+        assert tab.locator("#stale").is_visible()
+        assert "may be out of date" in tab.locator("#stale").inner_text()
+        context.close()
+
+
+def test_axe_finds_no_serious_or_critical_violation(published):
+    base, _ = published
+    with browser() as chromium:
+        for scheme in ("light", "dark"):
+            context = chromium.new_context(bypass_csp=True, color_scheme=scheme)  # axe is injected by the test
+            tab = context.new_page()
+            tab.goto(f"{base}/index.html")
+            tab.evaluate(axe_source())
+            result = tab.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+            bad = [
+                (v["id"], v["impact"], len(v["nodes"]))
+                for v in result["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+            assert bad == [], bad
+            context.close()
+
+
+def test_hostile_incident_text_renders_as_text_and_no_script_runs(published, kuma, tmp_path):
+    base, env_file = published
+    page = json.loads(capture("2.5.3-incident", "status-page_elytra.txt").body)
+    page["incidents"][0]["content"] = HOSTILE
+    page["incidents"][0]["title"] = "<script>alert('title')</script>"
+    kuma.routes["/api/status-page/elytra"] = Reply(
+        200, [("Content-Type", "application/json")], json.dumps(page).encode()
+    )
+    assert cron_run("generate_and_upload.sh", env_file, tmp_path).returncode in (0, 3)
+    with browser() as chromium:
+        context = chromium.new_context()
+        tab = context.new_page()
+        dialogs: list[str] = []
+        tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        tab.goto(f"{base}/index.html")
+        assert dialogs == []
+        assert tab.locator("script").count() == 1  # ours, and no other
+        assert tab.locator("img").count() == 0
+        assert tab.locator("a[href^='javascript']").count() == 0
+        article = tab.locator("article", has_text="alert('title')")
+        assert "<script>alert('x')</script>" in article.inner_text()
+        assert article.locator("strong", has_text="bold").count() == 1
+        tab.screenshot(path=str(ARTIFACTS / "page-hostile.png"))
+        context.close()
