@@ -29,6 +29,8 @@ reqs="$root/requirements.txt"
 step "pip: installing ${reqs#"$root"/} (the first time takes about a minute)"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$reqs"
 done_step "pip: done"
+# The JSON Schema checks, compiled once here, into the venv: each cron run would otherwise compile them.
+PYTHONPATH="$root/scripts" "$venv/bin/python" -m elytra_status precompile
 if (( ! dev )) && [[ ! -f "$root/config/.env" ]]; then
   (umask 077 && cp "$root/config/.env.example" "$root/config/.env")
   echo "setup: wrote config/.env from the example (mode 600): fill in its values"

@@ -3,7 +3,16 @@
 import importlib
 import sys
 
-COMMANDS = ("status", "uptime_kuma_client", "backup_checker", "publish", "job", "public_check", "bucket_setup")
+COMMANDS = (
+    "status",
+    "uptime_kuma_client",
+    "backup_checker",
+    "publish",
+    "job",
+    "public_check",
+    "bucket_setup",
+    "precompile",
+)
 
 
 def main(argv: list[str]) -> int:

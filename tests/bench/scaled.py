@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import shutil
@@ -38,6 +39,7 @@ from stack import Stack  # noqa: E402
 from elytra_status.infra import timing  # noqa: E402
 
 MARK = "<!-- scaled -->"
+MARK_RESIDENT = "<!-- scaled resident -->"
 WORK = ROOT / ".cache" / "bench-scaled"
 SLUG = "bench"
 
@@ -91,6 +93,40 @@ def cron_run(env_file: Path, profile: Path | None = None) -> tuple[float, float,
     return wall, cpu, result.stdout + result.stderr, result.returncode
 
 
+class Resident:
+    """job.py --resident, started once as its systemd unit would: each run is read off its log and /proc."""
+
+    def __init__(self, env_file: Path, every: float) -> None:
+        argv = [str(ROOT / ".venv/bin/python"), str(ROOT / "scripts/cli/job.py"), "--resident"]
+        argv += ["--every", str(every), "--env-file", str(env_file)]
+        self.log = WORK / "status.log"
+        self.proc = subprocess.Popen(
+            ["env", "-i", "PATH=/usr/bin:/bin", f"HOME={WORK}", *argv], cwd="/", stdout=subprocess.DEVNULL
+        )
+        self.cpu = self._cpu()
+
+    def _cpu(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(") ", 1)[1].split()
+        ticks = sum(int(x) for x in fields[11:15])  # utime, stime, and the waited-for children's (the AWS CLI)
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def next_run(self) -> tuple[float, float, str, int]:
+        """Wait for the next run's closing line: its wall seconds, CPU-seconds, log lines and exit code."""
+        before = self.log.read_text() if self.log.exists() else ""
+        while True:
+            time.sleep(0.05)
+            now = self.log.read_text() if self.log.exists() else ""
+            new = now[len(before) :]
+            closing = re.search(r"run finished in ([0-9.]+)s .*exit (\d+)", new)
+            if closing:
+                cpu, self.cpu = self._cpu() - self.cpu, self._cpu()
+                return float(closing.group(1)), cpu, new, int(closing.group(2))
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(60)
+
+
 def expire_badges(state_file: Path) -> None:
     """Every kept badge 301 s old: the next run asks them all again."""
     state = json.loads(state_file.read_text())
@@ -132,6 +168,7 @@ def main() -> int:
         choices=("quiet", "badges"),
         help="then profile one run of job.py: one with nothing to fetch, or one whose badges all expired",
     )
+    parser.add_argument("--resident", action="store_true", help="measure job.py --resident (systemd) instead")
     args = parser.parse_args()
     Stack(WORK).stop_all()
     shutil.rmtree(WORK, ignore_errors=True)
@@ -150,13 +187,18 @@ def main() -> int:
             CRITICAL_MONITOR_IDS="",
         )
         runs = []
+        resident = Resident(env_file, args.interval) if args.resident else None
         for n in range(args.minutes):
-            if args.interval >= 60:
+            if resident:
+                asked, puts = kuma.count, stack.log_text("s3").count('"PUT /')
+                wall, cpu, out, code = resident.next_run()
+            elif args.interval >= 60:
                 time.sleep(60 - time.time() % 60)  # the minute boundary, as cron starts it
             elif n:
                 time.sleep(args.interval)
-            asked, puts = kuma.count, stack.log_text("s3").count('"PUT /')
-            wall, cpu, out, code = cron_run(env_file)
+            if not resident:
+                asked, puts = kuma.count, stack.log_text("s3").count('"PUT /')
+                wall, cpu, out, code = cron_run(env_file)
             runs.append(
                 {
                     "wall": wall,
@@ -168,6 +210,8 @@ def main() -> int:
                 }
             )
             print(json.dumps({"run": n + 1, **{k: round(v, 3) for k, v in runs[-1].items()}}), flush=True)
+        if resident:
+            resident.stop()
         if args.profile:
             if args.profile == "badges":
                 expire_badges(WORK / "state.json")
@@ -178,7 +222,7 @@ def main() -> int:
         stack.stop_all()
         kuma.httpd.shutdown()
     section = report(runs, args)
-    results.write_section(MARK, section)
+    results.write_section(MARK_RESIDENT if args.resident else MARK, section)
     print(section)
     return 0
 
@@ -228,8 +272,11 @@ def report(runs: list[dict], args: argparse.Namespace) -> str:
     ]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = f".venv/bin/python tests/bench/scaled.py --monitors {args.monitors} --minutes {args.minutes}"
+    command += " --resident" if args.resident else ""
+    mode = "resident process (systemd)" if args.resident else "cron"
     return (
-        f"{MARK}\n## One-minute cadence at scale ({stamp}, {args.monitors} monitors, 2.1+ replay, page set)\n\n"
+        f"{MARK_RESIDENT if args.resident else MARK}\n"
+        f"## One-minute cadence at scale, {mode} ({stamp}, {args.monitors} monitors, 2.1+ replay, page set)\n\n"
         f"`{command}`\n\n" + "\n".join(lines) + "\n"
     )
 

@@ -99,3 +99,23 @@ def test_the_staging_folder_holds_exactly_the_objects(tmp_path):
 
         shutil.rmtree(staging)
     assert staged == made.objects(config)
+
+
+def test_the_checks_compiled_at_set_up_are_the_schemas_own(tmp_path, monkeypatch):
+    """A precompiled check refuses what the schema refuses; a schema without one is compiled in process."""
+    from elytra_status.infra import validators
+    from elytra_status.run import state
+
+    monkeypatch.setattr(validators, "FOLDER", tmp_path / "checks")
+    fresh = validators.compiled("state", state.schema())  # nothing precompiled: fastjsonschema compiles
+    validators.write("state", state.schema())
+    written = validators.compiled("state", state.schema())
+    assert written is not fresh and written.__module__.startswith("elytra_validators.")
+    good = state.to_json(state.RunState())
+    assert written(good) == fresh(good)
+    bad = {**good, "kuma": {**good["kuma"], "seen": {"1": 5}}}
+    for check in (written, fresh):
+        with pytest.raises(Exception, match="must be string"):
+            check(bad)
+    other = {**state.schema(), "title": "another"}
+    assert validators.compiled("state", other).__module__ != written.__module__  # another schema, another key

@@ -8,6 +8,7 @@ import time
 
 from elytra_status.commands import common
 from elytra_status.infra import exits, settings
+from elytra_status.run import resident
 from elytra_status.run.job import run_and_report, wrapper_event
 
 
@@ -19,6 +20,10 @@ def main(argv: list[str] | None = None) -> int:
         " 75 another run holds the lock",
     )
     common.add_common_args(parser, json_help="print one JSON object (exit code, reason); the log goes to stderr")
+    parser.add_argument(
+        "--resident", action="store_true", help="stay running: a run at each minute, in process (systemd service)"
+    )
+    parser.add_argument("--every", type=float, default=60.0, help=argparse.SUPPRESS)  # seconds; tests use 1
     parser.add_argument("--event", choices=("locked", "timeout", "killed"), help=argparse.SUPPRESS)
     parser.add_argument("--signal", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -29,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         code, reason = wrapper_event(args.event, args.signal)
     elif config is None:
         code, reason = exits.EXIT_CONFIG, "bad config"
+    elif args.resident:
+        return resident.serve(config, args.env_file, args.every)
     else:
         code, reason = run_and_report(config, started)
     if args.json:

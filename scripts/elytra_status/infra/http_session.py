@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import requests
 
 MAX_CONNECT_SECONDS = 5.0
+USER_AGENT = "elytra-status/1"
 
 
 def request_timeout(seconds: float) -> tuple[float, float]:
@@ -15,13 +16,10 @@ def request_timeout(seconds: float) -> tuple[float, float]:
     return (min(seconds, MAX_CONNECT_SECONDS), seconds)
 
 
-def make_session(retries: int = 2) -> requests.Session:
-    """A requests session that retries connection errors and 5xx with backoff, never a 4xx."""
-    import requests
-    from requests.adapters import HTTPAdapter
+def _retry(retries: int) -> Any:
     from urllib3.util.retry import Retry
 
-    retry = Retry(
+    return Retry(
         total=retries,
         connect=retries,
         read=0,
@@ -34,20 +32,36 @@ def make_session(retries: int = 2) -> requests.Session:
         raise_on_status=False,
         respect_retry_after_header=False,
     )
+
+
+def make_session(retries: int = 2) -> requests.Session:
+    """A requests session that retries connection errors and 5xx with backoff, never a 4xx."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
+    adapter = HTTPAdapter(max_retries=_retry(retries), pool_maxsize=16)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    session.headers["User-Agent"] = "elytra-status/1"
+    session.headers["User-Agent"] = USER_AGENT
     return session
+
+
+def make_pool(retries: int = 2) -> Any:
+    """A plain urllib3 pool with the session's retries, for many small GETs (badges): about 1 ms less CPU
+    a request than requests, which a thousand badges every five minutes feel."""
+    import urllib3
+
+    return urllib3.PoolManager(maxsize=16, retries=_retry(retries), headers={"User-Agent": USER_AGENT})
 
 
 def describe_failure(exc: Exception, timeout: tuple[float, float]) -> str:
     """What went wrong with a request, in words an operator can act on; a hang is said to be one."""
     import requests
+    import urllib3
 
     text = str(exc)
-    if isinstance(exc, requests.exceptions.SSLError):
+    if isinstance(exc, requests.exceptions.SSLError | urllib3.exceptions.SSLError) or "SSLError" in text:
         return "TLS error: the certificate is not trusted or not for this host"
     # With retries, requests wraps a read timeout in a ConnectionError: the text still tells.
     if isinstance(exc, requests.exceptions.ConnectTimeout) or "ConnectTimeoutError" in text:

@@ -29,14 +29,17 @@ def file_keys() -> tuple[str, ...]:
     return tuple(_schema()["files"])
 
 
+def schema_of(key: str) -> dict[str, Any]:
+    """The JSON Schema of one bundle file."""
+    schema = _schema()
+    return {"$ref": f"#/definitions/{schema['files'][key]}", "definitions": schema["definitions"]}
+
+
 @functools.cache
 def _validator(key: str) -> Any:
-    import fastjsonschema
+    from elytra_status.infra import validators
 
-    schema = _schema()
-    return fastjsonschema.compile(
-        {"$ref": f"#/definitions/{schema['files'][key]}", "definitions": schema["definitions"]}
-    )
+    return validators.compiled(f"bundle_{key}", schema_of(key))
 
 
 def check(key: str, document: Any) -> None:

@@ -98,16 +98,21 @@ def get(session: requests.Session, url: str, config: Config, deadline: Deadline,
     except requests.exceptions.ChunkedEncodingError:
         raise KumaResponseError(f"truncated answer from {url}: the connection broke mid-body") from None
     except requests.exceptions.RequestException as exc:
-        reason = http_session.describe_failure(exc, timeout)
-        if reason.startswith("TLS"):
-            fix = "fix the certificate or UPTIME_KUMA_URL"
-        elif reason.startswith("timed out"):
-            fix = "Uptime Kuma hangs or is swamped (HTTP_TIMEOUT_SECONDS bounds the wait)"
-        elif "refused" in reason:
-            fix = "is Uptime Kuma running on that port? check UPTIME_KUMA_URL"
-        else:
-            fix = "check UPTIME_KUMA_URL, DNS and the firewall"
-        raise KumaUnreachable(f"cannot reach {url}: {reason}; {fix}") from None
+        raise unreachable(url, exc, timeout) from None
+
+
+def unreachable(url: str, exc: Exception, timeout: tuple[float, float]) -> KumaUnreachable:
+    """A network failure as KumaUnreachable, with what to fix."""
+    reason = http_session.describe_failure(exc, timeout)
+    if reason.startswith("TLS"):
+        fix = "fix the certificate or UPTIME_KUMA_URL"
+    elif reason.startswith("timed out"):
+        fix = "Uptime Kuma hangs or is swamped (HTTP_TIMEOUT_SECONDS bounds the wait)"
+    elif "refused" in reason:
+        fix = "is Uptime Kuma running on that port? check UPTIME_KUMA_URL"
+    else:
+        fix = "check UPTIME_KUMA_URL, DNS and the firewall"
+    return KumaUnreachable(f"cannot reach {url}: {reason}; {fix}")
 
 
 def fetch_metrics(session: requests.Session, config: Config, deadline: Deadline) -> MetricsAnswer:

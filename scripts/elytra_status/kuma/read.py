@@ -91,9 +91,10 @@ def fill_uptime(
     if cache is not None:
         wanted = [(m, w) for m, w in wanted if not _from_cache(m, w, cache)]
     if wanted:
+        connections = http_session.make_pool()
         with ThreadPoolExecutor(max_workers=BADGE_WORKERS) as pool:
             results = pool.map(
-                lambda item: fetch_badge(session, config, deadline, item[0].id, BADGE_HOURS[item[1]]), wanted
+                lambda item: fetch_badge(connections, config, deadline, item[0].id, BADGE_HOURS[item[1]]), wanted
             )
             for (monitor, window), percent in zip(wanted, results, strict=True):
                 if percent is not None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from elytra_status.infra.logs import log
 from elytra_status.infra.settings import Config
 from elytra_status.infra.timing import Deadline, DeadlineExceeded
-from elytra_status.kuma.metrics import KumaError, KumaUnreachable, get
+from elytra_status.kuma.metrics import KumaError, KumaUnreachable, get, unreachable
 from elytra_status.kuma.published import MAX_ITEMS, PageIncident, PageMonitor, PublishedPage, incident, parse_page  # noqa: F401
 
 if TYPE_CHECKING:
@@ -90,22 +90,26 @@ def parse_badge(svg: str) -> Decimal | None:
     return percent if 0 <= percent <= 100 else None
 
 
-def fetch_badge(
-    session: requests.Session, config: Config, deadline: Deadline, monitor_id: int, hours: int
-) -> Decimal | None:
+def fetch_badge(pool: Any, config: Config, deadline: Deadline, monitor_id: int, hours: int) -> Decimal | None:
+    """One uptime badge's percent, through pool (http_session.make_pool); None, logged, when unreadable."""
+    import urllib3
+
     # Hours, not "7d": the 1.23-era server reads "7d" as 7 hours.
     url = f"{config.uptime_kuma_url}/api/badge/{monitor_id}/uptime/{hours}"
     try:
-        response = get(session, url, config, deadline)
-    except (KumaError, DeadlineExceeded) as exc:
+        connect, read = deadline.timeout(config.http_timeout_seconds)
+        response = pool.request("GET", url, timeout=urllib3.Timeout(connect=connect, read=read), redirect=False)
+    except DeadlineExceeded as exc:
         log.warning("badge %s unreadable: %s", url, exc)
         return None
-    if response.status_code != 200:
-        log.warning("badge %s answered HTTP %s", url, response.status_code)
+    except urllib3.exceptions.HTTPError as exc:
+        log.warning("badge %s unreadable: %s", url, unreachable(url, exc, (connect, read)))
         return None
-    # SVG is UTF-8 unless it says otherwise: response.text would guess with charset_normalizer
-    # whenever a proxy drops the charset, at a cost a thousand badges feel.
-    return parse_badge(response.content.decode("utf-8", errors="replace"))
+    if response.status != 200:
+        log.warning("badge %s answered HTTP %s", url, response.status)
+        return None
+    # SVG is UTF-8 unless it says otherwise: no charset guessing, at a cost a thousand badges feel.
+    return parse_badge(response.data.decode("utf-8", errors="replace"))
 
 
 def fetch_incident_history(session: requests.Session, config: Config, deadline: Deadline) -> list[PageIncident] | None:

@@ -23,9 +23,9 @@ SCHEMA_FILE = Path(__file__).resolve().parents[1] / "infra" / "status.schema.jso
 @functools.cache
 def status_validator() -> Any:
     """The compiled JSON Schema check for status.json; raises fastjsonschema's error on mismatch."""
-    import fastjsonschema
+    from elytra_status.infra import validators
 
-    return fastjsonschema.compile(json.loads(SCHEMA_FILE.read_text()))
+    return validators.compiled("status", json.loads(SCHEMA_FILE.read_text()))
 
 
 class InvalidStatus(ValueError):

@@ -64,14 +64,19 @@ class DamagedState(ValueError):
     """A state file that fails its checks; the message says where."""
 
 
-@functools.cache
-def _validator() -> Any:
-    import fastjsonschema
-
+def schema() -> dict[str, Any]:
+    """The state's JSON Schema, with the bundle's shared definitions."""
     from elytra_status.infra import schemas as bundle_schema
 
     definitions = {**bundle_schema.definitions(), **json.loads(SCHEMA_FILE.read_text())["definitions"]}
-    return fastjsonschema.compile({"$ref": "#/definitions/state", "definitions": definitions})
+    return {"$ref": "#/definitions/state", "definitions": definitions}
+
+
+@functools.cache
+def _validator() -> Any:
+    from elytra_status.infra import validators
+
+    return validators.compiled("state", schema())
 
 
 def _future_stamps(raw: dict[str, Any], now: datetime) -> list[str]:
