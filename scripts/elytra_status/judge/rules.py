@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from elytra_status.kuma.metrics import DOWN, PENDING, UNKNOWN, UNTIED
+from elytra_status.kuma.read import NO_BEAT
 
 if TYPE_CHECKING:
     from elytra_status.kuma.metrics import Monitor
@@ -63,6 +64,4 @@ def platform_uptime(monitors: list[Monitor] | None) -> dict[str, float | None]:
 
 
 def _gap_hides(monitor: Monitor, window: str) -> bool:
-    from elytra_status.kuma.read import NO_BEAT
-
     return monitor.gaps.get(window) != NO_BEAT and (monitor.state == UNKNOWN or monitor.type == "push")
