@@ -3,6 +3,8 @@
 import importlib
 import sys
 
+from elytra_status.infra import exits
+
 COMMANDS = (
     "status",
     "uptime_kuma_client",
@@ -18,7 +20,7 @@ COMMANDS = (
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
         print(f"usage: python -m elytra_status {{{','.join(COMMANDS)}}} [--help]", file=sys.stderr)
-        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
+        return exits.EXIT_OK if argv[:1] in (["-h"], ["--help"]) else exits.EXIT_CONFIG
     return importlib.import_module(f"elytra_status.commands.{argv[0]}").main(argv[1:])
 
 

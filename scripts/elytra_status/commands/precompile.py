@@ -6,7 +6,7 @@ import argparse
 import compileall
 import json
 
-from elytra_status.infra import schemas, validators
+from elytra_status.infra import exits, schemas, validators
 from elytra_status.render import status_doc
 from elytra_status.run import state
 
@@ -21,4 +21,4 @@ def main(argv: list[str] | None = None) -> int:
         validators.write(name, schema)
     compileall.compile_dir(str(validators.FOLDER), quiet=1)
     print(f"precompile: {len(checks)} schema checks in {validators.FOLDER}")
-    return 0
+    return exits.EXIT_OK

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from elytra_status.commands import common
 from elytra_status.infra import exits, settings, timing
-from elytra_status.publish.public_check import EXIT_CRITICAL, check
+from elytra_status.publish.public_check import check
 from elytra_status.run import state as run_state
 
 
@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc
     args, config = common.begin(parser, argv, "public_check", settings.NEEDS_PUBLIC_CHECK, stream=sys.stderr)
     if config is None:
         print("CRITICAL: bad config (see the line above)")
-        return EXIT_CRITICAL
+        return exits.EXIT_CRITICAL
     origins = tuple(args.origin or (o for o in config.cors_allowed_origins if o != "*"))
     problems = check(config, now(), origins, run_state.generator_of(config.state_file))
     if args.json:
@@ -29,4 +29,4 @@ def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc
     else:
         cors = f" and CORS for {', '.join(origins)}" if origins else " (no CORS check: no origin given)"
         print(f"OK: {config.status_public_url} is fresh, valid, with the right headers{cors}")
-    return exits.EXIT_OK if not problems else EXIT_CRITICAL
+    return exits.EXIT_OK if not problems else exits.EXIT_CRITICAL

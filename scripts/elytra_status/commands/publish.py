@@ -15,8 +15,6 @@ from elytra_status.render.checks import RefusedBundle
 from elytra_status.render.keys import key_prefix
 from elytra_status.run import state as run_state
 
-EXIT_REFUSED = 1  # the file is missing, empty, invalid or stale: nothing was uploaded
-
 
 def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc_now) -> int:
     parser = argparse.ArgumentParser(
@@ -47,7 +45,7 @@ def publish_from_disk(config: settings.Config, now: datetime) -> int:
     except (RefusedFile, RefusedBundle) as exc:
         target = f"s3://{config.status_bucket}/{key_prefix(config)}"
         log.error("upload refused, nothing sent, %s left as it was: %s", target, exc)
-        return EXIT_REFUSED
+        return exits.EXIT_REFUSED
     state = run_state.bind(run_state.load(config.state_file, now), config)
     code = publish(config, now, generation, state.published, state.generator)
     if not run_state.save(config.state_file, state) and code == exits.EXIT_OK:

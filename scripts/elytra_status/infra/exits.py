@@ -8,3 +8,7 @@ EXIT_UPLOAD_FAILED = 4
 # Published, but the run's memory (STATE_FILE) could not be written: history stops advancing.
 EXIT_STATE_NOT_SAVED = 5
 EXIT_LOCKED = 75
+# publish.py: the file is missing, empty, invalid or stale, so nothing was uploaded.
+EXIT_REFUSED = EXIT_FAILED
+# public_check.py answers as a Nagios check does: 0 OK, 2 CRITICAL.
+EXIT_CRITICAL = 2

@@ -10,8 +10,6 @@ from elytra_status.infra.settings import Config
 from elytra_status.publish import public_set
 from elytra_status.render import status_doc
 
-EXIT_CRITICAL = 2
-
 
 def check(
     config: Config, now: datetime, origins: tuple[str, ...], generator: str | None, session: Any = None
