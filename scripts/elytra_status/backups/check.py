@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Find the newest backup under each BACKUP_PREFIX in the backup bucket and judge its age."""
 
 from __future__ import annotations

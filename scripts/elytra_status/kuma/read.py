@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Read Uptime Kuma with an API key: each selected monitor's state and its 24h, 7d and 30d uptime."""
 
 from __future__ import annotations
