@@ -17,6 +17,8 @@ def checkout(tmp_path: Path) -> Path:
     for name in ("scripts/setup.sh", "requirements.txt", "tests/requirements.txt", "config/.env.example"):
         (copy / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, copy / name)
+    # The package too: set-up compiles its schema checks.
+    shutil.copytree(ROOT / "scripts" / "elytra_status", copy / "scripts" / "elytra_status")
     (copy / ".venv").symlink_to(Path(sys.executable).parents[1])
     return copy
 
@@ -38,6 +40,7 @@ def test_setup_for_development_says_each_step_and_leaves_config_env_alone(tmp_pa
     lines = result.stdout.splitlines()
     assert lines[0] == "setup: pip: installing tests/requirements.txt (the first time takes about a minute) ..."
     assert any(line.startswith("setup: pip: done (") and line.endswith(" s)") for line in lines)
+    assert any(line.startswith("precompile: ") and " schema checks in " in line for line in lines)
     assert lines[-1].startswith(f"setup: ready: {copy / '.venv'}")
     assert not (copy / "config" / ".env").exists()
 
