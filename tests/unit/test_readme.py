@@ -72,3 +72,18 @@ def test_no_word_about_how_the_project_was_made():
     for doc in [ROOT / "README.md", *PACKAGE.rglob("README.md"), *(ROOT / "tests").rglob("README.md")]:
         text = doc.read_text()
         assert not re.search(r"\b(the brief|the seed|issue #?\d+|issues left room)\b", text, re.I), doc
+
+
+def test_needed_by_names_the_commands_that_refuse_to_start_without_it():
+    needs = {
+        "the job": settings.NEEDS_KUMA + settings.NEEDS_BACKUPS + settings.NEEDS_PUBLISH,
+        "status.py": settings.NEEDS_KUMA + settings.NEEDS_BACKUPS,
+        "uptime_kuma_client.py": settings.NEEDS_KUMA,
+        "backup_checker.py": settings.NEEDS_BACKUPS,
+        "publish.py": settings.NEEDS_PUBLISH,
+        "bucket_setup.py": settings.NEEDS_PUBLISH,
+        "public_check.py": settings.NEEDS_PUBLIC_CHECK,
+    }
+    for setting in definitions.SETTINGS:
+        named = {c.strip() for c in setting.needed_by.split(",") if c.strip()}
+        assert named == {command for command, names in needs.items() if setting.name in names}, setting.name

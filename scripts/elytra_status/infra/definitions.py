@@ -18,7 +18,7 @@ class Setting:
 
 RUN = "the job, status.py"
 KUMA = "the job, status.py, uptime_kuma_client.py"
-BUCKETS = "every command but uptime_kuma_client.py"
+BUCKETS = "the job, status.py, backup_checker.py, publish.py, bucket_setup.py"
 
 SETTINGS = (
     Setting("UPTIME_KUMA_URL", "Uptime Kuma's base URL", needed_by=KUMA),
@@ -32,7 +32,7 @@ SETTINGS = (
     Setting("SPACES_SECRET_KEY", "S3 secret key", needed_by=BUCKETS),
     Setting("STATUS_BUCKET", "bucket of the public files", needed_by="the job, publish.py, bucket_setup.py"),
     Setting("STATUS_BUCKET_KEY", "key of status.json; the bundle goes in its folder", "status.json"),
-    Setting("STATUS_PUBLIC_URL", "status.json's public URL: the page's links, public_check.py"),
+    Setting("STATUS_PUBLIC_URL", "status.json's public URL: the page's links", needed_by="public_check.py"),
     Setting("STATUS_MAX_AGE_SECONDS", "older than this, a file is stale: not uploaded", "900", 60, 86400, True),
     Setting("CACHE_MAX_AGE_SECONDS", "Cache-Control max-age of every public file", "60", 0, 3600, True),
     Setting("PUBLISH_EVERY_SECONDS", "upload at least this often; under STATUS_MAX_AGE_SECONDS", "600", 60, 3600, True),
