@@ -87,3 +87,10 @@ def test_needed_by_names_the_commands_that_refuse_to_start_without_it():
     for setting in definitions.SETTINGS:
         named = {c.strip() for c in setting.needed_by.split(",") if c.strip()}
         assert named == {command for command, names in needs.items() if setting.name in names}, setting.name
+
+
+def test_every_file_the_docs_name_exists():
+    docs = [ROOT / "README.md", *PACKAGE.rglob("README.md"), *(ROOT / "tests").rglob("README.md")]
+    for doc in docs:
+        for path in re.findall(r"`((?:tests|scripts)/[\w./-]+\.(?:py|sh|json|md))(?:::\w+)?`", doc.read_text()):
+            assert (ROOT / path).exists(), f"{doc.relative_to(ROOT)} names {path}"
