@@ -304,8 +304,10 @@ def test_the_readme_install_path_as_a_system_user(stack, tmp_path):
         BUNDLE_DIR="",
         MONITOR_IDS=f"{ids['API']},{ids['Web']},{ids['Worker']}",
     )
-    script = readme_install_block().replace("<this repo>", str(ROOT)).replace("/opt/elytra-status", str(dest))
-    script = script.replace("elytra-status", user)
+    (tmp_path / "elsewhere").mkdir()
+    # The user's name first, so that a checkout path holding "elytra-status" is left as it is.
+    script = readme_install_block().replace("/opt/elytra-status", "@DEST@").replace("elytra-status", user)
+    script = script.replace("<this repo>", str(ROOT)).replace("@DEST@", str(dest))
     # sudoedit is the one interactive step: the stack's settings go in instead, owner and mode kept.
     script = "\n".join(
         f"cat {settings} > config/.env" if line.startswith("sudoedit ") else line for line in script.splitlines()
@@ -313,6 +315,9 @@ def test_the_readme_install_path_as_a_system_user(stack, tmp_path):
     try:
         result = subprocess.run(
             ["bash", "-euxo", "pipefail", "-c", script],
+            # An empty folder: a step that fails inside an && list (set -e spares it) then finds
+            # nothing of this checkout to change.
+            cwd=tmp_path / "elsewhere",
             capture_output=True,
             text=True,
             timeout=900,
