@@ -21,6 +21,7 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
         print(f"usage: python -m elytra_status {{{','.join(COMMANDS)}}} [--help]", file=sys.stderr)
         return exits.EXIT_OK if argv[:1] in (["-h"], ["--help"]) else exits.EXIT_CONFIG
+    sys.argv[0] = f"python -m elytra_status {argv[0]}"  # what --help and usage lines call it
     return importlib.import_module(f"elytra_status.commands.{argv[0]}").main(argv[1:])
 
 

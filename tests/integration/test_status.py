@@ -12,7 +12,7 @@ import pytest
 from stack import free_port
 
 from elytra_status.render import status_doc
-from support.commands import run_script
+from support.commands import ROOT, run_script
 from support.kuma_replay import API_KEY, Reply
 
 
@@ -184,7 +184,39 @@ def test_an_output_folder_is_a_config_error(base_env, kuma, tmp_path):
     assert result.returncode == 2 and "OUTPUT_FILE" in result.stderr
 
 
+COMMANDS = ("status", "uptime_kuma_client", "backup_checker", "publish", "job", "public_check", "bucket_setup")
+
+
 def test_every_script_has_help():
-    for script in ("status.py", "uptime_kuma_client.py", "backup_checker.py"):
-        result = run_script(script, "--help")
-        assert result.returncode == 0 and "--env-file" in result.stdout
+    for script in COMMANDS:
+        result = run_script(f"{script}.py", "--help")
+        assert result.returncode == 0 and "--env-file" in result.stdout, script
+
+
+def test_the_package_form_runs_the_same_commands_from_anywhere_in_crons_environment(tmp_path):
+    """python -m elytra_status <command>, as the README shows it: PYTHONPATH=scripts, any folder, no venv on PATH."""
+    import subprocess
+    import sys
+
+    for command in COMMANDS:
+        result = subprocess.run(
+            [sys.executable, "-m", "elytra_status", command, "--help"],
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "scripts")},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0 and "--env-file" in result.stdout, (command, result.stderr)
+        assert result.stdout.startswith(f"usage: python -m elytra_status {command} ")
+        # The same parser: what follows the usage lines (description, options) is the same text.
+        script_help = run_script(f"{command}.py", "--help").stdout
+        assert result.stdout.split("\n\n", 1)[1] == script_help.split("\n\n", 1)[1], command
+    unknown = subprocess.run(
+        [sys.executable, "-m", "elytra_status", "nonsense"],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "scripts")},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert unknown.returncode == 2 and "usage: python -m elytra_status" in unknown.stderr
