@@ -6,13 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from elytra_status.infra import (
-    timing,  # The files whose content, less their updated_at, says whether anything a reader sees has changed.
-)
+from elytra_status.infra import timing
 
+# The files whose content, less their updated_at, says whether anything a reader sees has changed.
 # history.json, index.html and history.atom follow from the same data and ride along.
 DIGESTED = ("status.json", "badge.json")
 DIGESTED_FOLDER = "api/v2/"
@@ -20,12 +18,6 @@ DIGESTED_FOLDER = "api/v2/"
 # 599.9 s old. It must count as due, or each of those uploads slips by a whole cadence (10 minutes
 # late at a 10-minute cadence, past STATUS_MAX_AGE_SECONDS).
 START_JITTER_SECONDS = 5
-
-
-def content_digest(status_file: Path, bundle_files: dict[str, Path]) -> str:
-    """SHA-256 over the public documents written to disk, with their updated_at left out."""
-    paths = {"status.json": status_file, **bundle_files}
-    return digest_of({key: json.loads(path.read_bytes()) for key, path in paths.items() if _digested(key)})
 
 
 def _digested(key: str) -> bool:
