@@ -49,16 +49,15 @@ def serve(
     env_file: Path | None,
     every: float = 60.0,
     clock: Callable[[], float] = time.time,
-    runs: int | None = None,
 ) -> int:
-    """Run at each multiple of `every` seconds until SIGTERM or SIGINT (or `runs` runs); 0 when stopped."""
+    """Run at each multiple of `every` seconds until SIGTERM or SIGINT; 0 when stopped."""
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     lock = lock_path(env_file)
     log.info("resident: a run every %gs under %s; settings are read once, at start", every, lock)
     done = 0
-    while not stop.wait(every - clock() % every) and (runs is None or done < runs):
+    while not stop.wait(every - clock() % every):
         with held(lock) as mine:
             if mine:
                 run_and_report(config, time.monotonic())
