@@ -23,16 +23,13 @@ class RefusedFile(Exception):
 
 def read_generation(config: Config, now: datetime) -> Generation:
     """status.json and its bundle as a Generation; raises RefusedFile or RefusedBundle."""
-    data = check_file(config.output_file, config, now)
-    document = json.loads(data)
-    paths = check_bundle(config, document)
-    files = {key: path.read_bytes() for key, path in paths.items()}
-    documents = {key: json.loads(files[key]) for key in files if key.endswith(".json")}
+    data, document = check_file(config.output_file, config, now)
+    files, documents = check_bundle(config, document)
     return Generation(document, data, files, digest_of({"status.json": document, **documents}))
 
 
-def check_file(path: Path, config: Config, now: datetime) -> bytes:
-    """Refuse a missing, empty, invalid or stale file; return its bytes when it may go out."""
+def check_file(path: Path, config: Config, now: datetime) -> tuple[bytes, dict[str, Any]]:
+    """Refuse a missing, empty, invalid or stale file; return its bytes and document when it may go out."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -48,22 +45,25 @@ def check_file(path: Path, config: Config, now: datetime) -> bytes:
     problem = status_doc.freshness_problem(document, age, config)
     if problem:
         raise RefusedFile(f"{path} is {problem}")
-    return data
+    return data, document
 
 
-def check_bundle(config: Config, document: dict[str, Any]) -> dict[str, Path]:
-    """The bundle's files that belong to this status document, each checked again; raises RefusedBundle.
+def check_bundle(config: Config, document: dict[str, Any]) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """The bundle's files that belong to this status document, each read once and checked again: their
+    bytes by key, and the JSON ones parsed. Raises RefusedBundle.
 
     A file of another run (its page.updated_at differs) or failing its schema refuses the whole bundle.
     """
-    found: dict[str, Path] = {}
+    found: dict[str, bytes] = {}
+    documents: dict[str, Any] = {}
     stamp = document["updated_at"][:19]
     for key in schemas.file_keys():
         path = config.bundle_dir / key
         if not path.exists():
             continue
         try:
-            content = json.loads(path.read_bytes())
+            data = path.read_bytes()
+            content = json.loads(data)
         except (OSError, ValueError) as exc:
             raise RefusedBundle(f"{key} unreadable: {exc}") from None
         try:
@@ -75,14 +75,14 @@ def check_bundle(config: Config, document: dict[str, Any]) -> dict[str, Path]:
             raise RefusedBundle(f"{key} is of another run ({updated}), not of {stamp}Z")
         if key == "badge.json" and content != bundle.badge(document):
             raise RefusedBundle("badge.json does not match status.json")
-        found[key] = path
+        found[key], documents[key] = data, content
     for key in TEXT_FILES:
         path = config.bundle_dir / key
         if path.exists():
-            check_text(key, path.read_bytes(), document["updated_at"])
-            found[key] = path
+            found[key] = path.read_bytes()
+            check_text(key, found[key], document["updated_at"])
     expected = len(schemas.file_keys()) + len(TEXT_FILES)
     if found and len(found) != expected:
         missing = sorted({*schemas.file_keys(), *TEXT_FILES} - set(found))
         raise RefusedBundle(f"the bundle is incomplete: {', '.join(missing)} missing from {config.bundle_dir}")
-    return found
+    return found, documents
