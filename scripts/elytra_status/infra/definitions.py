@@ -48,6 +48,13 @@ SETTINGS = (
     Setting("RUN_DEADLINE_SECONDS", "the sources are read within this", "60", 5, 540),
     Setting("UPLOAD_TIMEOUT_SECONDS", "the AWS CLI's upload is bounded by this", "60", 5, 300),
     Setting("HEARTBEAT_URL", "Uptime Kuma push URL or healthchecks.io check, pinged every run"),
+    Setting("SITE_NAME", "two sites: this site's short public name, e.g. fra1; empty: one site"),
+    Setting("SITE_ROLE", "two sites: `primary` or `standby`; set with SITE_NAME"),
+    Setting(
+        "SITE_LEASE_SECONDS", "two sites: the writer's lease; at least 2x RUN_DEADLINE_SECONDS", "180", 10, 3600, True
+    ),
+    Setting("SITE_GRACE_RUNS", "two sites: runs a writer's view may be broken before it hands over", "2", 1, 60, True),
+    Setting("SITE_DRAIN", "two sites: `true` hands the lease to a healthy other site and keeps off it", "false"),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 

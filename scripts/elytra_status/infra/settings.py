@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from elytra_status.infra import values as v
 from elytra_status.infra.definitions import BY_NAME, SETTINGS
+from elytra_status.infra.own_keys import SITES_FOLDER, OwnKeys
 from elytra_status.infra.values import ROOT, ConfigError, region_from_endpoint  # noqa: F401 - part of this module's API
 
 DEFAULT_ENV_FILE = ROOT / "config" / ".env"
@@ -20,7 +21,7 @@ DEFAULT_ENV_FILE = ROOT / "config" / ".env"
 KNOWN_VARIABLES = tuple(s.name for s in SETTINGS)
 # Environment variables with these prefixes are checked for near-miss spellings;
 # the rest of the process environment is none of our business.
-_OUR_PREFIXES = ("UPTIME_", "MONITOR", "CRITICAL_", "SPACES_", "STATUS_", "BACKUP_", "HEARTBEAT")
+_OUR_PREFIXES = ("UPTIME_", "MONITOR", "CRITICAL_", "SPACES_", "STATUS_", "BACKUP_", "HEARTBEAT", "SITE_")
 
 
 @dataclass(frozen=True)
@@ -54,22 +55,32 @@ class Config:
     state_file: Path = ROOT / "logs" / "state.json"
     bundle_dir: Path = ROOT / "logs" / "public"
     publish_every_seconds: int = 600
+    site_name: str | None = None  # two-site mode when set (with site_role)
+    site_role: str | None = None
+    site_lease_seconds: int = 180
+    site_grace_runs: int = 2
+    site_drain: bool = False
     warnings: tuple[str, ...] = ()
 
     def own_objects(self, bucket: str) -> frozenset[str]:
         """Keys this project publishes in bucket: never counted as backups, whatever BACKUP_PREFIX says."""
         if bucket != self.status_bucket:
-            return frozenset()
+            return OwnKeys()
         from elytra_status.infra import schemas as bundle_schema
 
         folder = self.status_bucket_key.rpartition("/")[0]
         prefix = f"{folder}/" if folder else ""
-        return frozenset({self.status_bucket_key, *(prefix + key for key in bundle_schema.file_keys())})
+        keys = {self.status_bucket_key, *(prefix + key for key in bundle_schema.file_keys())}
+        return OwnKeys(keys, prefix + SITES_FOLDER)
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """Values that must never be written anywhere."""
         return tuple(s for s in (self.uptime_kuma_api_key, self.spaces_access_key, self.spaces_secret_key) if s)
+
+
+# A writer uploads only while its lease has more left than UPLOAD_TIMEOUT_SECONDS and this.
+LEASE_MARGIN_SECONDS = 2
 
 
 # Groups of variables a script cannot run without.
@@ -185,6 +196,11 @@ def parse_config(
             f"STATUS_BUCKET and BACKUP_BUCKET are both {status_bucket!r}: the objects this project publishes"
             " are never counted as backups, but a bucket of their own is safer"
         )
+    site_name, site_role = v.site(values)
+    if site_name and not status_bucket:
+        raise ConfigError("STATUS_BUCKET", "is empty: two sites meet in the status bucket (SITE_NAME is set)")
+    if site_name and not status_page:
+        raise ConfigError("UPTIME_KUMA_STATUS_PAGE", "is empty: two sites match their monitors by the page's names")
     return Config(
         uptime_kuma_url=v.url(values, "UPTIME_KUMA_URL", "UPTIME_KUMA_URL" in need),
         uptime_kuma_api_key=v.secret(values, "UPTIME_KUMA_API_KEY", "UPTIME_KUMA_API_KEY" in need),
@@ -213,6 +229,11 @@ def parse_config(
         state_file=v.path(values, "STATE_FILE", places["STATE_FILE"]),
         bundle_dir=v.folder(values, "BUNDLE_DIR", places["BUNDLE_DIR"]),
         publish_every_seconds=publish_every(values),
+        site_name=site_name,
+        site_role=site_role,
+        site_lease_seconds=site_lease(values, bool(site_name)),
+        site_grace_runs=_whole(values, "SITE_GRACE_RUNS"),
+        site_drain=v.flag(values, "SITE_DRAIN"),
         warnings=tuple(warnings),
     )
 
@@ -234,6 +255,20 @@ def publish_every(values: Mapping[str, str]) -> int:
     if every >= max_age:
         raise ConfigError("PUBLISH_EVERY_SECONDS", f"{every} must be under STATUS_MAX_AGE_SECONDS={max_age}")
     return every
+
+
+def site_lease(values: Mapping[str, str], two_sites: bool) -> int:
+    """SITE_LEASE_SECONDS: at least twice RUN_DEADLINE_SECONDS, so a run ends well inside the lease it took."""
+    lease = _whole(values, "SITE_LEASE_SECONDS")
+    deadline = _number(values, "RUN_DEADLINE_SECONDS")
+    if two_sites and lease < 2 * deadline:
+        raise ConfigError("SITE_LEASE_SECONDS", f"{lease} must be at least 2x RUN_DEADLINE_SECONDS={deadline:g}")
+    upload = _number(values, "UPLOAD_TIMEOUT_SECONDS")
+    if two_sites and lease <= upload + LEASE_MARGIN_SECONDS:
+        raise ConfigError(
+            "SITE_LEASE_SECONDS", f"{lease} must be over UPLOAD_TIMEOUT_SECONDS={upload:g} + {LEASE_MARGIN_SECONDS}"
+        )
+    return lease
 
 
 def load_config(

@@ -14,6 +14,14 @@ class DeadlineExceeded(Exception):
     """The run's deadline (RUN_DEADLINE_SECONDS) has passed."""
 
 
+def lease_clock() -> float:
+    """Seconds on a clock that keeps counting while the machine sleeps or the process is stopped.
+
+    A lease is counted on it: a writer frozen past its lease sees the time it lost when it wakes.
+    """
+    return time.clock_gettime(time.CLOCK_BOOTTIME) if hasattr(time, "CLOCK_BOOTTIME") else time.monotonic()
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 

@@ -170,3 +170,27 @@ def region_from_endpoint(endpoint_url: str) -> str:
     host = urlsplit(endpoint_url).hostname or ""
     match = re.fullmatch(r"([a-z0-9-]+)\.digitaloceanspaces\.com", host)
     return match.group(1) if match else "us-east-1"
+
+
+SITE_ROLES = ("primary", "standby")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def flag(values: Mapping[str, str], name: str) -> bool:
+    raw = values.get(name, "").strip().lower()
+    if raw not in _TRUE + _FALSE:
+        raise ConfigError(name, f"{raw!r} is not true or false")
+    return raw in _TRUE
+
+
+def site(values: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """SITE_NAME and SITE_ROLE: both or neither. The name is public: short, lower case, letters, digits, '-'."""
+    name, role = text(values, "SITE_NAME", False), text(values, "SITE_ROLE", False)
+    if bool(name) != bool(role):
+        missing = "SITE_ROLE" if name else "SITE_NAME"
+        raise ConfigError(missing, "is empty: two-site mode needs SITE_NAME and SITE_ROLE both, one site neither")
+    if name and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,31}", name):
+        raise ConfigError("SITE_NAME", f"{name!r} is public: 1 to 32 lower-case letters, digits and '-'")
+    if role and role not in SITE_ROLES:
+        raise ConfigError("SITE_ROLE", f"{role!r} is not one of {', '.join(SITE_ROLES)}")
+    return name or None, role or None
