@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from elytra_status.infra import timing
 from elytra_status.publish import public_set
 from elytra_status.render import status_doc
 from elytra_status.render.keys import key_prefix
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 # The venv's AWS CLI, whatever PATH cron gives, run by aws_upload.py: two commands in one process.
 AWS_PYTHON = Path(sys.executable)
 AWS_UPLOAD = Path(__file__).resolve().parent / "aws_upload.py"
+WRITE_UNTIL = "ELYTRA_WRITE_UNTIL"  # the lease's end, for aws_upload.py (two sites)
 
 
 class PublishError(Exception):
@@ -102,20 +104,31 @@ def explain_aws_failure(stderr: str, config: Config) -> str:
     return f"aws s3 cp failed: {last[-1][:300] if last else 'no message'}"
 
 
-def upload(staging: Path, config: Config, generator: str, run: Callable[..., Any] = subprocess.run) -> None:
-    """Put the staged files under the status folder, public-read, with their headers, in one AWS CLI process."""
+def upload(
+    staging: Path, config: Config, generator: str, run: Callable[..., Any] = subprocess.run, until: float | None = None
+) -> None:
+    """Put the staged files under the status folder, public-read, with their headers, in one AWS CLI process.
+
+    until (two sites): the lease's end on timing.lease_clock(); the upload is stopped by then, and the
+    wrapper sends no command (status.json last) once it has passed.
+    """
+    timeout = config.upload_timeout_seconds
+    env = aws_environment(config)
+    if until is not None:
+        timeout = min(timeout, until - timing.lease_clock())
+        env[WRITE_UNTIL] = f"{until:.3f}"
     try:
         result = run(
             upload_command(staging, config, generator),
-            env=aws_environment(config),
+            env=env,
             capture_output=True,
             text=True,
-            timeout=config.upload_timeout_seconds,
+            timeout=timeout,
             stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
         raise PublishError(
-            f"aws s3 cp did not finish within UPLOAD_TIMEOUT_SECONDS={config.upload_timeout_seconds:g}"
+            f"aws s3 cp did not finish within {timeout:g}s (UPLOAD_TIMEOUT_SECONDS, or the lease)"
         ) from None
     except OSError as exc:
         hint = "the environment is too large" if exc.errno == errno.E2BIG else "run bash scripts/setup.sh"

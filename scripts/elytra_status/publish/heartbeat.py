@@ -28,14 +28,19 @@ def push_params(url: str, status: str, message: str, duration_ms: int) -> tuple[
     return base, [*kept, ("status", status), ("msg", message), ("ping", str(duration_ms))]
 
 
-def ping(config: Config, ok: bool, reason: str, duration_ms: int, session: Any = None) -> bool:
-    """Report up (with the duration) or down (with the reason); a failed ping is logged, never raised."""
+def ping(
+    config: Config, ok: bool, reason: str, duration_ms: int, session: Any = None, ok_message: str | None = None
+) -> bool:
+    """Report up (with the duration) or down (with the reason); a failed ping is logged, never raised.
+
+    ok_message replaces "OK" (two sites: "standby, ready").
+    """
     if not config.heartbeat_url:
         return False
     session = session or http_session.make_session(retries=1)
     url = config.heartbeat_url
     masked = mask_url(url)
-    message = "OK" if ok else reason[:200]
+    message = (ok_message or "OK") if ok else reason[:200]
     timeout = http_session.request_timeout(config.http_timeout_seconds)
     try:
         if "/api/push/" in urlsplit(url).path:

@@ -54,9 +54,16 @@ def due_keys(config: Config, published: dict[str, Any], every_seconds: int) -> l
 
 
 def audit(
-    keys: list[str], published: dict[str, Any], generator: str, head: Callable[[str], dict[str, Any] | None]
+    keys: list[str],
+    published: dict[str, Any],
+    generator: str,
+    head: Callable[[str], dict[str, Any] | None],
+    peers: frozenset[str] = frozenset(),
 ) -> Audit:
-    """HEAD each key; head(key) gives {"ETag", "generator"} or None when the object is missing."""
+    """HEAD each key; head(key) gives {"ETag", "generator"} or None when the object is missing.
+
+    peers: the generators of the other sites (two-site mode): their objects are replaced, not reported.
+    """
     found = Audit()
     etags = published.get("etags", {})
     for key in keys:
@@ -67,7 +74,9 @@ def audit(
                 found.problems.append(f"{key} is missing")
             continue
         owner = remote.get("generator")
-        if owner != generator:
+        if owner in peers:
+            found.problems.append(f"{key} was written by another site")
+        elif owner != generator:
             who = f"generator {owner[:12]}" if owner else "no generator id (a hand upload, or another tool)"
             found.foreign.append(f"{key} carries {who}")
             found.problems.append(f"{key} was written by someone else")

@@ -18,9 +18,15 @@ from elytra_status.render.keys import key_prefix
 
 
 def publish(
-    config: Config, now: datetime, generation: Generation, published: dict[str, Any], generator: str, client: Any = None
+    config: Config,
+    now: datetime,
+    generation: Generation,
+    published: dict[str, Any],
+    generator: str,
+    client: Any = None,
+    until: float | None = None,
 ) -> int:
-    """Upload and verify the set; one log line for the outcome.
+    """Upload and verify the set; one log line for the outcome. until: the lease's end (two sites).
 
     The set counts as published (the state's published record) only once every object was written and verified.
     """
@@ -41,7 +47,7 @@ def publish(
     if foreign:
         published["foreign"] = foreign
     try:
-        upload(staging, config, generator)
+        upload(staging, config, generator, until=until)
         etags = verify(config, sizes, client, generator)
     except PublishError as exc:
         log.error("upload to %s failed: %s; the next run writes the whole set again", target, exc)

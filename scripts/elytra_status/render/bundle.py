@@ -13,6 +13,7 @@ from elytra_status.infra import timing
 from elytra_status.kuma.metrics import DOWN, MAINTENANCE, PENDING, UP
 from elytra_status.kuma.published import PageIncident, PageMaintenance, PublishedPage
 from elytra_status.render.bundle_memory import BundleMemory
+from elytra_status.render.keys import component_id
 
 MAX_PAST = 50  # Statuspage lists the 50 most recent incidents and maintenances
 COMPONENT_STATUS = {
@@ -48,13 +49,14 @@ def ts(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def page_object(page: PublishedPage | None, public_url: str, now: datetime) -> dict[str, Any]:
+def page_object(page: PublishedPage | None, public_url: str, now: datetime, site: str | None = None) -> dict:
     return {
         "id": page.slug if page else "status",
         "name": page.title if page else "Status",
         "url": public_url,
         "time_zone": "Etc/UTC",
         "updated_at": ts(now),
+        "site": site,  # which site published (two sites), or None
     }
 
 
@@ -66,9 +68,10 @@ def status_object(document: dict[str, Any]) -> dict[str, str]:
 
 
 def components(
-    page: PublishedPage | None, states: dict[int, int] | None, memory: BundleMemory, now: datetime
+    page: PublishedPage | None, states: dict[int, int] | None, memory: BundleMemory, now: datetime, by_name: bool
 ) -> list[dict[str, Any]]:
-    """Each public group, then its monitors; ids come from Uptime Kuma's ids, so a rename keeps them.
+    """Each public group, then its monitors; ids come from Uptime Kuma's ids, so a rename keeps them
+    (two sites: from the page's names, keys.component_id).
 
     states None: Uptime Kuma was not read, every monitor is unknown. A monitor missing from states is
     not reported (paused or deleted): it is left out, as status.json leaves it out (README "One state, one word").
@@ -85,11 +88,13 @@ def components(
             known = states.get(monitor.id) if states is not None else None
             status = COMPONENT_STATUS.get(known, UNKNOWN_COMPONENT) if known is not None else UNKNOWN_COMPONENT
             note = None if known in COMPONENT_STATUS else UNKNOWN_NOTE
-            children.append(_component(f"m{monitor.id}", monitor.name, status, note, f"g{group.id}", page_id))
+            group_id = component_id("g", group.id, group.name, by_name)
+            cid = component_id("m", monitor.id, monitor.name, by_name)
+            children.append(_component(cid, monitor.name, status, note, group_id, page_id))
         if not children:
             continue  # a group with nothing reported is not shown
         status = max((c["status"] for c in children), key=SEVERITY.index, default="operational")
-        parent = _component(f"g{group.id}", group.name, status, None, None, page_id)
+        parent = _component(component_id("g", group.id, group.name, by_name), group.name, status, None, None, page_id)
         parent.update(group=True, components=[c["id"] for c in children])
         out += [parent, *children]
     for position, item in enumerate(out, 1):
@@ -223,6 +228,7 @@ def build(
     memory: BundleMemory,
     public_url: str,
     now: datetime,
+    site: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Every file of the bundle, by its key under the status folder; memory is updated in place.
 
@@ -233,7 +239,7 @@ def build(
     page = page or memory.last_page()
     if seen:
         memory.remember_page(page)
-    head = {"page": page_object(page, public_url, now)}
+    head = {"page": page_object(page, public_url, now, site)}
     page_id = head["page"]["id"]
     open_incidents = [incident_object(i, page_id, public_url, None) for i in (page.incidents if page else [])]
     at = ts(now)
@@ -261,7 +267,7 @@ def build(
         {f"mt{m.id}" for m in live} if seen else None,
     )
     status = {**head, "status": status_object(document)}
-    comps = components(page, states, memory, now)
+    comps = components(page, states, memory, now, site is not None)
     recent_incidents = sorted(open_incidents + resolved, key=lambda i: i["created_at"], reverse=True)[:MAX_PAST]
     return {
         "api/v2/summary.json": {

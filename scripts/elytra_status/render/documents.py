@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from elytra_status.infra.logs import log
 from elytra_status.kuma.metrics import UNKNOWN, UNTIED
 from elytra_status.render import bundle, history
-from elytra_status.render.keys import public_base
+from elytra_status.render.keys import component_id, public_base
 
 if TYPE_CHECKING:
     from elytra_status.infra.settings import Config
@@ -47,11 +47,15 @@ def build_bundle(
         memory,
         public_base(config),
         now,
+        config.site_name,
     )
     figures = {"platform": document["uptime"]["last_24h"]} if document["uptime"]["last_24h"] is not None else {}
+    names = {m.id: m.name for m in kuma.page.monitors} if kuma and kuma.page else {}
     figures.update(
         {
-            f"m{m.id}": float(m.uptime["24h"].percent)
+            component_id("m", m.id, names.get(m.id, m.name), config.site_name is not None): float(
+                m.uptime["24h"].percent
+            )
             for m in (kuma.monitors if kuma else [])
             if "24h" in m.uptime and m.id is not None
         }

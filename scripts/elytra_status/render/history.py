@@ -126,6 +126,25 @@ def restore(memory: dict[str, Any], published: Any, now: datetime) -> int:
     return len(days)
 
 
+def take_over(memory: dict[str, Any], published: Any, now: datetime) -> int:
+    """Two sites: the writer before this one kept the public history; go on from it. Returns the days taken.
+
+    Its days replace this site's record of them (kept while not writing, never public); this site's
+    next run counts the minutes since the other's last one, so each minute counts once.
+    """
+    into: dict[str, Any] = {}
+    taken = restore(into, published, now)
+    if not taken:
+        return 0
+    days = memory.setdefault("days", {})
+    days.update(into["carried"]["days"])
+    memory["days"] = dict(sorted(days.items())[-DAYS:])
+    stamp = published.get("updated_at")
+    if isinstance(stamp, str) and _STAMP.fullmatch(stamp[:19] + "Z") and stamp[:19] + "Z" <= timing.iso_z(now):
+        memory["last_run"] = stamp[:19] + "Z"
+    return taken
+
+
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _STATES = frozenset(PLATFORM_ORDER) | frozenset(COMPONENT_ORDER)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from typing import TYPE_CHECKING
+
+from elytra_status.infra.own_keys import SITES_FOLDER
 
 if TYPE_CHECKING:
     from elytra_status.infra.settings import Config
@@ -24,3 +27,18 @@ def key_prefix(config: Config) -> str:
 def status_name(config: Config) -> str:
     """status.json's name inside that folder."""
     return posixpath.basename(config.status_bucket_key)
+
+
+def site_key(config: Config, name: str) -> str:
+    """A private object of two-site mode (the lease, a site's health): never public, never a backup."""
+    return key_prefix(config) + SITES_FOLDER + name
+
+
+def component_id(kind: str, number: int, name: str, by_name: bool) -> str:
+    """A component's id: from Uptime Kuma's id ("m12", "g3"), or in two-site mode from its name on the page.
+
+    Two sites' Uptime Kumas number their monitors apart; the page's names are what they share.
+    """
+    if not by_name:
+        return f"{kind}{number}"
+    return f"{kind}-{hashlib.sha256(name.encode()).hexdigest()[:12]}"

@@ -89,6 +89,7 @@ def build_document(
             "last_backup_status": backups.status if backups else "unknown",
             "last_backup_time": timing.iso_z(last_time) if last_time else None,
         },
+        "site": config.site_name,  # which site published it (two sites); None for one site
     }
 
 

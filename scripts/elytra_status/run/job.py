@@ -12,7 +12,7 @@ from elytra_status.judge import change_gate
 from elytra_status.publish import heartbeat, public_set
 from elytra_status.publish.heads import head
 from elytra_status.publish.upload import publish
-from elytra_status.run import pipeline
+from elytra_status.run import pipeline, restore, site
 from elytra_status.run import state as run_state
 
 REASONS = {
@@ -23,11 +23,24 @@ REASONS = {
 }
 
 
-def run(config: settings.Config) -> tuple[int, str]:
-    """status.py's run, then the upload, then the state saved once. An unknown status is still published."""
+def run(config: settings.Config) -> tuple[int, str, str | None]:
+    """status.py's run, then the upload, then the state saved once. An unknown status is still published.
+
+    Returns the exit code, the reason, and in two-site mode the site's line for the heartbeat.
+    """
     now = timing.utc_now()
     state = run_state.bind(run_state.load(config.state_file, now), config)
-    code, reason = run_with(config, state, now)
+    s3_client = s3.LazyClient(config)  # one client for every S3 call of the run, made if one is needed
+    turn: list[site.Turn] = []
+    try:
+        if config.site_name:
+            site.check_store(config, state, s3_client, now)
+        code, reason = run_with(config, state, now, s3_client, turn)
+    except site.SiteRefused as exc:
+        return exits.EXIT_CONFIG, str(exc), None
+    except site.StoreError as exc:
+        log.error("site %s: %s; the store was not checked this run, nothing is written", config.site_name, exc)
+        code, reason = exits.EXIT_UPLOAD_FAILED, f"the status bucket did not answer ({exc})"
     public_set.forget_foreign(state.published, now, config.publish_every_seconds)
     if not run_state.save(config.state_file, state) and code not in (exits.EXIT_FAILED, exits.EXIT_UPLOAD_FAILED):
         code, reason = (
@@ -38,30 +51,56 @@ def run(config: settings.Config) -> tuple[int, str]:
     if foreign:
         log.warning("%s: its files are replaced by this generator's; two generators on one bucket fight", foreign)
         reason = f"{reason}; {foreign}" if reason else foreign
-    return code, reason
+    line = turn[0].line(config.site_role or "") if turn else None
+    return code, reason, line
 
 
-def run_with(config: settings.Config, state: Any, now: Any) -> tuple[int, str]:
+def run_with(
+    config: settings.Config, state: Any, now: Any, s3_client: Any, turn: list[site.Turn] | None = None
+) -> tuple[int, str]:
+    """One run; in two-site mode, its turn (appended to turn) decides whether it may write."""
     started = time.monotonic()
-    s3_client = s3.LazyClient(config)  # one client for every S3 call of the run, made if one is needed
+    taken: list[site.Turn] = turn if turn is not None else []
+
+    def on_sources(found: Any) -> None:
+        if not config.site_name:
+            return
+        duplicates = site.duplicate_names(found)
+        if duplicates:
+            raise site.SiteRefused(f"UPTIME_KUMA_STATUS_PAGE: {duplicates}; two sites need unique names")
+        taken.append(site.take_turn(config, state, found, s3_client))
+        if taken[0].took_over:
+            restore.continue_history(config, state, s3_client, now)
+            state.published.pop("digest", None)  # the other site's set is in the bucket: write this one whole
 
     def gate(published: dict, digest: str, bucket_answered: bool) -> str | None:
+        if taken and not taken[0].writer:
+            log.info("site %s: not the writer this run; nothing written or uploaded", config.site_name)
+            return None
         # A bucket that did not answer the listing is not asked again: the upload finds out, within its timeout.
-        found = audit(config, state, s3_client, now) if bucket_answered else None
+        peers = taken[0].peers if taken else frozenset()
+        found = audit(config, state, s3_client, now, peers) if bucket_answered else None
         problem = "the bucket did not answer this run" if found is None else "; ".join(found.problems[:3]) or None
         return change_gate.reason_to_publish(published, digest, problem, now, config.publish_every_seconds)
 
-    code, run = pipeline.generate(config, now, state, s3_client=s3_client, gate=gate)
+    code, run = pipeline.generate(config, now, state, s3_client=s3_client, gate=gate, on_sources=on_sources)
     log.info("step status: %.2fs, exit %d", time.monotonic() - started, code)
     if code == exits.EXIT_FAILED:
         return code, REASONS[code]
     if run.publish_reason is None:
-        # The bucket already holds this content, uploaded under PUBLISH_EVERY_SECONDS ago.
-        log.info("step upload: nothing to upload, no AWS CLI started")
+        if not taken:  # the bucket already holds this content, uploaded under PUBLISH_EVERY_SECONDS ago
+            log.info("step upload: nothing to upload, no AWS CLI started")
         return code, REASONS[code]
+    until = None
+    if taken:
+        refused = taken[0].may_upload(config)
+        if refused:
+            log.warning("site %s: not uploading: %s", config.site_name, refused)
+            return code, REASONS[code]
+        until = taken[0].until
     log.info("uploading: %s", run.publish_reason)
     started = time.monotonic()
-    upload_code = publish(config, timing.utc_now(), run.generation, state.published, state.generator, s3_client)
+    upload_code = publish(config, timing.utc_now(), run.generation, state.published, state.generator, s3_client, until)
     log.info("step upload: %.2fs, exit %d", time.monotonic() - started, upload_code)
     if upload_code == exits.EXIT_FAILED:
         return exits.EXIT_FAILED, "status.json refused for upload"
@@ -70,12 +109,14 @@ def run_with(config: settings.Config, state: Any, now: Any) -> tuple[int, str]:
     return code, REASONS[code]
 
 
-def audit(config: settings.Config, state: Any, s3_client: Any, now: Any) -> public_set.Audit:
-    """HEAD the polled objects and this run's turn of the others; note another writer."""
+def audit(
+    config: settings.Config, state: Any, s3_client: Any, now: Any, peers: frozenset[str] = frozenset()
+) -> public_set.Audit:
+    """HEAD the polled objects and this run's turn of the others; note another writer (not a known site)."""
     keys = public_set.due_keys(config, state.published, config.publish_every_seconds)
     with http_session.make_session(retries=0) as session:
         found = public_set.audit(
-            keys, state.published, state.generator, lambda key: head(config, key, s3_client, session)
+            keys, state.published, state.generator, lambda key: head(config, key, s3_client, session), peers
         )
     public_set.remember_foreign(state.published, found, now)
     log.info("bucket check: %d objects, %d problems", found.checked, len(found.problems))
@@ -102,13 +143,18 @@ def wrapper_event(event: str, signal_number: int) -> tuple[int, str]:
 def run_and_report(config: settings.Config, started: float) -> tuple[int, str]:
     """The run, its heartbeat, and one closing line with the whole time, the heartbeat's included."""
     log.info("run started")
+    line = None
     try:
-        code, reason = run(config)
+        code, reason, line = run(config)
     except Exception as exc:  # noqa: BLE001 - cron gets one line it can grep, never a traceback
         code, reason = exits.EXIT_FAILED, f"unexpected {type(exc).__name__}: {exc}"
     elapsed = time.monotonic() - started
     # A reason with exit 0 is another writer in the bucket: the site needs a look, so the heartbeat says down.
-    heartbeat.ping(config, code == exits.EXIT_OK and not reason, reason, int(elapsed * 1000))
+    ok = code == exits.EXIT_OK and not reason
+    if line is not None:  # two sites: the heartbeat tells the site's role, and a standby that is ready is up
+        ok = ok and "not healthy" not in line
+        reason = f"{line}; {reason}" if reason else line
+    heartbeat.ping(config, ok, reason, int(elapsed * 1000), ok_message=line)
     total = time.monotonic() - started
     level = log.info if code == exits.EXIT_OK else log.error
     level(

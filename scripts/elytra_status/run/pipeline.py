@@ -28,17 +28,25 @@ if TYPE_CHECKING:
 
 
 def generate(
-    config: Config, now: datetime, state: RunState, s3_client: Any = None, gate: Gate | None = None
+    config: Config,
+    now: datetime,
+    state: RunState,
+    s3_client: Any = None,
+    gate: Gate | None = None,
+    on_sources: Callable[[StatusRun], None] | None = None,
 ) -> tuple[int, StatusRun]:
     """One full run: read, build, validate, write status.json and its bundle. Returns the exit code and the run.
 
     state is the caller's (loaded and bound once, saved by the caller). With a gate (the cron job), the
-    page and feed are only rendered when the gate gives a reason to upload.
+    page and feed are only rendered when the gate gives a reason to upload. on_sources sees what
+    the sources gave before anything is built (two sites: the lease).
     """
     deadline = Deadline.after(config.run_deadline_seconds)
     # Only the cron job (gated) keeps a backup listing between runs.
     listing = state.backups if gate is not None else None
     run = collect(config, now, deadline, s3_client, state.kuma, listing)
+    if on_sources is not None:
+        on_sources(run)
     if config.status_bucket and bucket_answered(run):
         # Only when the bucket answered this run: a silent one must not hold the run past its deadline.
         restore_history(config, state, s3_client, now)
@@ -72,7 +80,8 @@ def write_all(config: Config, run: StatusRun, state: Any, now: datetime, gate: G
         if gate is not None:
             run.publish_reason = gate(state.published, digest, bucket_answered(run))
             if run.publish_reason is None:
-                log.info("unchanged since the upload of %s: %s; nothing written", state.published["at"], summary)
+                if "at" in state.published:
+                    log.info("unchanged since the upload of %s: %s; nothing written", state.published["at"], summary)
                 return _exit_code(run)
         write_status(run.document, config.output_file)
         log.info("wrote %s: %s", config.output_file, summary)

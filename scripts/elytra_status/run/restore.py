@@ -49,3 +49,27 @@ def restore_history(config: Config, state: RunState, client: Any, now: datetime)
         taken,
         offered,
     )
+
+
+def continue_history(config: Config, state: RunState, client: Any, now: datetime) -> None:
+    """Two sites, a takeover: go on from the bucket's history.json, unless it is the one this site last wrote."""
+    key = key_prefix(config) + "history.json"
+    try:
+        answer = client.get_object(Bucket=config.status_bucket, Key=key)
+        if answer.get("ETag") and answer["ETag"] == state.published.get("etags", {}).get(key):
+            log.info("history: the bucket's history.json is this site's own; nothing to take over")
+            return
+        body = answer["Body"].read(MAX_RESTORED_BYTES + 1)
+        if len(body) > MAX_RESTORED_BYTES:
+            raise ValueError(f"over {MAX_RESTORED_BYTES} bytes")
+        published = json.loads(body)
+    except Exception as exc:  # noqa: BLE001 - the history this site kept goes on
+        log.warning(
+            "history: s3://%s/%s not read (%s); this site's own record goes on",
+            config.status_bucket,
+            key,
+            type(exc).__name__,
+        )
+        return
+    taken = history.take_over(state.history, published, now)
+    log.info("history: going on from the bucket's history.json, %d days taken over from the last writer", taken)

@@ -47,6 +47,8 @@ class RunState:
     source: dict[str, str] = field(default_factory=dict)
     selection: list[int] = field(default_factory=list)
     generator: str = field(default_factory=lambda: secrets.token_hex(16), compare=False)
+    # Two-site mode: this site's name, its healthy and broken runs in a row, when the store was checked
+    site: dict[str, Any] = field(default_factory=dict)
 
 
 def source_of(config: Config) -> dict[str, str]:
@@ -89,6 +91,7 @@ def _future_stamps(raw: dict[str, Any], now: datetime) -> list[str]:
         "history.last_run": [raw["history"]["last_run"]] if "last_run" in raw["history"] else [],
         "history.days": [f"{day}T00:00:00Z" for day in raw["history"].get("days", {})],
         "backups.at": [raw["backups"]["at"]] if "at" in raw["backups"] else [],
+        "site.store_checked_at": [raw["site"]["store_checked_at"]] if "store_checked_at" in raw.get("site", {}) else [],
         "bundle.components": [v[1] for v in raw["bundle"].get("components", {}).values()],
     }
     return [name for name, values in stamps.items() if any(v[:19] > limit[:19] for v in values)]
@@ -116,6 +119,7 @@ def parse(raw: Any, now: datetime) -> RunState:
         raw.get("source", {}),
         raw.get("selection", []),
         raw.get("generator") or secrets.token_hex(16),
+        raw.get("site", {}),
     )
 
 
@@ -213,6 +217,7 @@ def to_json(state: RunState) -> dict[str, Any]:
         "history": state.history,
         "published": state.published,
         "backups": dict(state.backups),  # a copy: a late backup thread may still replace its entries
+        **({"site": state.site} if state.site else {}),
     }
 
 
