@@ -113,6 +113,33 @@ class ReplayServer:
             _, monitor_id, _, duration = path.stem.split("_")
             self.routes[f"/api/badge/{monitor_id}/uptime/{duration}"] = load_capture(path)
 
+    def shift_ids(self, by: int, slug: str = "elytra") -> None:
+        """Another server with the same monitors under other ids (a second site's Uptime Kuma): every id + by."""
+        import json
+        import re
+
+        metrics = self.routes["/metrics"]
+        body = re.sub(rb'monitor_id="(\d+)"', lambda m: b'monitor_id="%d"' % (int(m.group(1)) + by), metrics.body)
+        self.routes["/metrics"] = Reply(metrics.status, metrics.headers, body)
+        page_path = f"/api/status-page/{slug}"
+        page = json.loads(self.routes[page_path].body)
+        for group in page["publicGroupList"]:
+            group["id"] += by
+            for monitor in group["monitorList"]:
+                monitor["id"] += by
+        self.routes[page_path] = Reply(200, self.routes[page_path].headers, json.dumps(page).encode())
+        beat_path = f"/api/status-page/heartbeat/{slug}"
+        beats = json.loads(self.routes[beat_path].body)
+        beats["heartbeatList"] = {str(int(k) + by): v for k, v in beats["heartbeatList"].items()}
+        beats["uptimeList"] = {
+            f"{int(k.split('_')[0]) + by}_{k.split('_')[1]}": v for k, v in beats["uptimeList"].items()
+        }
+        self.routes[beat_path] = Reply(200, self.routes[beat_path].headers, json.dumps(beats).encode())
+        for path in [p for p in self.routes if p.startswith("/api/badge/")]:
+            parts = path.split("/")
+            parts[3] = str(int(parts[3]) + by)
+            self.routes["/".join(parts)] = self.routes.pop(path)
+
     def serve_incidents(self, version: str, slug: str = "elytra") -> None:
         """A server with incidents and maintenance: its /metrics, page, heartbeat and incident history."""
         folder = FIXTURES / version

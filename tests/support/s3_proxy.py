@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import threading
+import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -14,12 +17,27 @@ FAILURE = (
 
 
 class S3Proxy:
-    """Forwards to upstream; a PUT whose path ends with one of fail_puts gets a 500, as a sick store gives."""
+    """Forwards to upstream; a PUT whose path ends with one of fail_puts gets a 500, as a sick store gives.
 
-    def __init__(self, upstream: str) -> None:
+    Two sites: one proxy per site tells their requests apart (log: time, method, path, status).
+    one_at_a_time, a lock shared by the proxies of one store, forwards their writes one after another,
+    as AWS S3 orders the writes of a key (moto checks a condition and writes without a lock).
+    strip_conditions drops If-Match and If-None-Match: a store that ignores them. after_put(path, status)
+    runs once a PUT has been answered by the store, before the answer goes back.
+    """
+
+    def __init__(
+        self,
+        upstream: str,
+        one_at_a_time: threading.Lock | None = None,
+        strip_conditions: bool = False,
+        after_put: Callable[[str, int], None] | None = None,
+    ) -> None:
         self.upstream = urlsplit(upstream)
         self.fail_puts: set[str] = set()
         self.puts: list[str] = []
+        self.log: list[tuple[float, str, str, int]] = []
+        self.after_put = after_put
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -41,11 +59,17 @@ class S3Proxy:
                         self.end_headers()
                         self.wfile.write(FAILURE)
                         return
-                upstream = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=30)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "expect")}
-                upstream.request(self.command, self.path, body=body, headers=headers)
-                answer = upstream.getresponse()
-                data = answer.read()
+                dropped = ("connection", "expect", *(("if-match", "if-none-match") if strip_conditions else ()))
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in dropped}
+                lock = one_at_a_time if self.command == "PUT" and one_at_a_time else contextlib.nullcontext()
+                with lock:
+                    upstream = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=30)
+                    upstream.request(self.command, self.path, body=body, headers=headers)
+                    answer = upstream.getresponse()
+                    data = answer.read()
+                proxy.log.append((time.time(), self.command, path, answer.status))
+                if self.command == "PUT" and proxy.after_put:
+                    proxy.after_put(path, answer.status)
                 self.send_response(answer.status)
                 for name, value in answer.getheaders():
                     if name.lower() not in ("connection", "transfer-encoding", "content-length"):
@@ -64,6 +88,14 @@ class S3Proxy:
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def writes(self, since: float = 0.0, public: bool = True) -> list[tuple[float, str]]:
+        """The PUTs that succeeded since a time: of public files, or (public False) of the lease and health."""
+        return [
+            (at, path)
+            for at, method, path, status in list(self.log)
+            if method == "PUT" and status == 200 and at >= since and ("/.sites/" not in path) == public
+        ]
 
     def close(self) -> None:
         self.httpd.shutdown()

@@ -1,0 +1,257 @@
+"""Two sites, one page: a primary and a standby, each with its own Uptime Kuma, settings, state and lock,
+writing one moto through a logging proxy each. "Writes" are PUTs of public files; the lease and health
+objects are counted apart. Runs come every couple of seconds, with a 12-second lease."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from elytra_status.publish import lease
+from elytra_status.render.keys import component_id
+from support.commands import run_script
+from support.kuma_replay import Reply
+from support.s3_proxy import S3Proxy
+from support.servers import s3_client
+from support.two_sites import LEASE_SECONDS, Site, TwoSites
+
+BROKEN = Reply(503, [("Content-Type", "text/plain")], b"Service Unavailable")
+
+
+@pytest.fixture
+def sites(moto, tmp_path) -> Iterator[TwoSites]:
+    pair = TwoSites(moto.url, tmp_path)
+    yield pair
+    pair.close()
+
+
+def primary_writing(sites: TwoSites) -> None:
+    """The primary takes the lease first (the standby leaves a missing lease to a healthy primary)."""
+    assert sites.primary.run().returncode == 0, sites.primary.log_text()[-2000:]
+    assert sites.lease()["site"] == "fra1"
+    assert sites.round() == {"fra1": 0, "ams3": 0} or sites.lease()["site"] == "fra1"
+
+
+def writers(rounds: list[dict[str, int]]) -> list[str]:
+    """Who wrote in each round that had a writer, in order."""
+    return [next(name for name, count in r.items() if count) for r in rounds if any(r.values())]
+
+
+def handoffs(sequence: list[str]) -> int:
+    return sum(1 for a, b in zip(sequence, sequence[1:], strict=False) if a != b)
+
+
+def lease_writes(site: Site) -> list[float]:
+    return [at for at, path in site.proxy.writes(public=False) if path.endswith("/lease.json")]
+
+
+def test_both_sites_in_rounds_never_both_write(sites):
+    rounds = [sites.round() for _ in range(22)]
+    assert all(not (r["fra1"] and r["ams3"]) for r in rounds), rounds
+    assert writers(rounds), "nobody wrote in 22 rounds"
+    assert sites.public()["site"] in ("fra1", "ams3")
+    # The lease and health objects are private: an anonymous GET is refused.
+    import requests
+
+    url = f"{sites.moto_url}/{sites.bucket}/public/.sites/lease.json"
+    assert requests.get(url, timeout=5).status_code == 403
+
+
+def test_primary_stops_standby_publishes_within_the_lease_and_one_run_then_one_handoff_back(sites):
+    primary_writing(sites)
+    for _ in range(3):
+        assert not sites.round()["ams3"]
+    last_renewal = lease_writes(sites.primary)[-1]
+    started = []
+    while not sites.standby.proxy.writes(last_renewal):
+        assert time.time() - last_renewal < LEASE_SECONDS + 30, "the standby never took over"
+        started.append(time.time())
+        result = sites.standby.run()
+        assert result.returncode == 0, sites.standby.log_text()[-2000:]
+        time.sleep(1)
+    first_write = sites.standby.proxy.writes(last_renewal)[0][0]
+    run_every = max(b - a for a, b in zip(started, started[1:], strict=False))
+    # Whole-second store times and their one second of slack, then at most one run of the standby.
+    assert first_write - last_renewal <= LEASE_SECONDS + 2 + run_every + 3, (first_write - last_renewal, run_every)
+    assert sites.public()["site"] == "ams3"
+    assert "site ams3: lease taken" in sites.standby.log_text()
+    # The primary comes back: one handoff back, after it has been healthy a few runs, never two writers a round.
+    rounds = [sites.round() for _ in range(12)]
+    assert all(not (r["fra1"] and r["ams3"]) for r in rounds), rounds
+    assert handoffs(["ams3", *writers(rounds)]) == 1, rounds
+    assert sites.public()["site"] == "fra1"
+
+
+def test_primary_kuma_down_hands_over_after_the_grace_and_back_once_when_it_returns(sites):
+    primary_writing(sites)
+    metrics = sites.primary.kuma.routes["/metrics"]
+    sites.primary.kuma.routes["/metrics"] = BROKEN
+    rounds = [sites.round() for _ in range(6)]
+    assert all(not (r["fra1"] and r["ams3"]) for r in rounds), rounds
+    # Two broken runs are the grace (SITE_GRACE_RUNS=2): the primary publishes the honest unknown meanwhile.
+    assert writers(rounds)[-1] == "ams3", rounds
+    assert "site fra1: lease released: view broken for 3 runs; ams3 is healthy" in sites.primary.log_text()
+    assert sites.public()["site"] == "ams3"
+    assert sites.public()["platform_status"] != "operational"
+    sites.primary.kuma.routes["/metrics"] = metrics
+    rounds = [sites.round() for _ in range(10)]
+    assert all(not (r["fra1"] and r["ams3"]) for r in rounds), rounds
+    assert handoffs(["ams3", *writers(rounds)]) == 1, rounds
+    assert sites.public()["site"] == "fra1"
+
+
+def test_a_short_restart_of_the_primary_kuma_hands_nothing_over(sites):
+    primary_writing(sites)
+    metrics = sites.primary.kuma.routes["/metrics"]
+    sites.primary.kuma.routes["/metrics"] = BROKEN
+    rounds = [sites.round() for _ in range(2)]
+    sites.primary.kuma.routes["/metrics"] = metrics
+    rounds += [sites.round() for _ in range(3)]
+    assert not any(r["ams3"] for r in rounds), rounds
+    assert "lease released" not in sites.primary.log_text()
+
+
+def test_two_sites_taking_the_lease_at_the_same_moment_exactly_one_wins(moto, tmp_path):
+    """Through the one-at-a-time proxy: moto alone checks and writes without a lock."""
+    one_at_a_time = threading.Lock()
+    proxies = [S3Proxy(moto.url, one_at_a_time=one_at_a_time) for _ in range(2)]
+    clients = [s3_client(p.url) for p in proxies]
+    bucket = "race-" + tmp_path.name[-20:].lower().replace("_", "-")
+    clients[0].create_bucket(Bucket=bucket)
+    try:
+        for trial in range(20):
+            key = f"trial-{trial}/.sites/lease.json"
+            for etag in (None, "renew"):
+                if etag == "renew":
+                    etag = clients[0].head_object(Bucket=bucket, Key=key)["ETag"]
+                barrier = threading.Barrier(2)
+                won: list[str] = []
+
+                def take(name: str, client, etag=etag, key=key, barrier=barrier, won=won) -> None:
+                    barrier.wait()
+                    if lease.write(client, bucket, key, name, LEASE_SECONDS, etag) is not None:
+                        won.append(name)
+
+                threads = [
+                    threading.Thread(target=take, args=(n, c)) for n, c in zip(("fra1", "ams3"), clients, strict=True)
+                ]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join(30)
+                assert len(won) == 1, (trial, etag, won)
+                holder = json.loads(clients[0].get_object(Bucket=bucket, Key=key)["Body"].read())["site"]
+                assert holder == won[0]
+    finally:
+        for p in proxies:
+            p.close()
+
+
+def test_a_writer_frozen_past_its_lease_does_not_overwrite_newer_files(sites):
+    primary_writing(sites)
+    frozen: dict[str, object] = {}
+
+    def freeze_after_renewal(path: str, status: int) -> None:
+        if path.endswith("/.sites/lease.json") and status == 200 and "proc" in frozen and "at" not in frozen:
+            frozen["at"] = time.time()
+            sites.primary.freeze(frozen["proc"])
+
+    sites.primary.proxy.after_put = freeze_after_renewal
+    frozen["proc"] = proc = sites.primary.start()
+    deadline = time.time() + 30
+    while "at" not in frozen:
+        assert time.time() < deadline, "the primary never renewed its lease"
+        time.sleep(0.05)
+    while not sites.standby.proxy.writes(frozen["at"]):
+        assert time.time() - frozen["at"] < LEASE_SECONDS + 30, "the standby never took over"
+        sites.standby.run()
+        time.sleep(1)
+    newer = sites.public()
+    assert newer["site"] == "ams3"
+    woke = time.time()
+    sites.primary.thaw(proc)
+    proc.communicate(timeout=60)
+    assert sites.primary.proxy.writes(woke) == []
+    assert sites.public() == newer
+    assert "not uploading: the lease has" in sites.primary.log_text()
+
+
+def test_a_store_that_ignores_if_match_is_refused_at_start(moto, tmp_path):
+    sites = TwoSites(moto.url, tmp_path)
+    try:
+        ignoring = S3Proxy(moto.url, strip_conditions=True)
+        site = sites.primary
+        site.write_settings(SPACES_ENDPOINT=ignoring.url)
+        result = site.run()
+        assert result.returncode == 2, result.stderr
+        errors = [line for line in site.log_text().splitlines() if " INFO " not in line]
+        assert len(errors) == 1 and "exit 2: SPACES_ENDPOINT: the store answered 200" in errors[0], errors
+        assert "ignores conditional writes" in errors[0]
+        assert ignoring.writes(public=True) == []
+        checked = run_script("bucket_setup.py", "--env-file", str(site.env_file))
+        assert checked.returncode == 2 and "ignores conditional writes" in checked.stderr
+        site.write_settings(SPACES_ENDPOINT=moto.url)
+        honoured = run_script("bucket_setup.py", "--env-file", str(site.env_file))
+        assert honoured.returncode == 0, honoured.stderr
+        assert "conditional writes (If-Match, If-None-Match) honoured" in honoured.stdout
+        ignoring.close()
+    finally:
+        sites.close()
+
+
+def test_history_goes_on_across_a_handoff_every_day_once_and_every_minute_once(sites):
+    today = datetime.now(UTC).date()
+    names = ["HTTP kuma self", "TCP kuma port", "Keyword target", "HTTP closed port", "Keyword missing"]
+    ids = [component_id("m", 0, name, True) for name in names]
+    past = [(today - timedelta(days=n)).isoformat() for n in (3, 2, 1)]
+    seeded = {
+        "schema_version": 1,
+        "updated_at": f"{past[-1]}T23:59:00.000Z",
+        "components": [{"id": i, "name": n, "group_id": None} for i, n in zip(ids, names, strict=True)],
+        "days": [
+            {
+                "date": day,
+                "worst": {"platform": "operational", **{i: "operational" for i in ids}},
+                "minutes": {"platform": {"operational": 1440}, **{i: {"operational": 1440} for i in ids}},
+                "uptime": {"platform": 99.5, **{i: 99.5 for i in ids}},
+            }
+            for day in past
+        ],
+        "incidents": [],
+        "maintenances": [],
+    }
+    sites.s3.put_object(Bucket=sites.bucket, Key="public/history.json", Body=json.dumps(seeded).encode())
+    primary_writing(sites)
+    for _ in range(3):
+        sites.round()
+    before = sites.public("public/history.json")
+    before_today = next(d for d in before["days"] if d["date"] == today.isoformat())
+    while True:  # the primary stops; the standby runs until it has taken over
+        since = time.time()
+        sites.standby.run()
+        if sites.standby.proxy.writes(since):
+            break
+        time.sleep(1)
+    after_takeover = sites.public("public/history.json")
+    sites.standby.run()  # and one more run as the writer, whether or not it uploads
+    minutes_now = json.loads((sites.standby.folder / "state.json").read_text())["history"]["days"][today.isoformat()]
+    dates = [d["date"] for d in after_takeover["days"]]
+    assert dates == sorted(set(dates)) and dates == [*past, today.isoformat()]
+    assert [c["name"] for c in after_takeover["components"]] == [c["name"] for c in before["components"]]
+    assert [c["id"] for c in after_takeover["components"]] == [c["id"] for c in before["components"]]
+    assert {c["id"] for c in after_takeover["components"]} <= set(ids) | {"platform"}
+    for day in past:  # the days before are the bucket's (yesterday's uptime closed by the primary's first run)
+        kept = next(d for d in after_takeover["days"] if d["date"] == day)
+        given = next(d for d in seeded["days"] if d["date"] == day)
+        assert (kept["worst"], kept["minutes"]) == (given["worst"], given["minutes"])
+        assert kept == given or day == past[-1]
+    closed = next(d for d in before["days"] if d["date"] == past[-1])
+    assert next(d for d in after_takeover["days"] if d["date"] == past[-1]) == closed
+    # Today: the primary's published minutes, then one a run for each of the standby's two runs as the writer.
+    platform_minutes = sum(before_today["minutes"]["platform"].values())
+    assert sum(minutes_now["minutes"]["platform"].values()) == platform_minutes + 2
