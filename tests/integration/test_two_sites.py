@@ -255,3 +255,64 @@ def test_history_goes_on_across_a_handoff_every_day_once_and_every_minute_once(s
     # Today: the primary's published minutes, then one a run for each of the standby's two runs as the writer.
     platform_minutes = sum(before_today["minutes"]["platform"].values())
     assert sum(minutes_now["minutes"]["platform"].values()) == platform_minutes + 2
+
+
+def test_each_heartbeat_tells_the_sites_role_and_the_public_files_name_the_writer(sites, recorder):
+    from urllib.parse import parse_qs, urlsplit
+
+    for site in sites.sites:
+        site.write_settings(HEARTBEAT_URL=f"{recorder.url}/api/push/{site.name}")
+    primary_writing(sites)
+    recorder.hits.clear()
+    sites.round()
+    said = {}
+    for _, path, _ in recorder.hits:
+        parts = urlsplit(path)
+        query = parse_qs(parts.query)
+        said[parts.path.rsplit("/", 1)[1]] = (query["status"][0], query["msg"][0])
+    assert said == {"fra1": ("up", "primary, writing"), "ams3": ("up", "standby, ready")}
+    sites.standby.kuma.routes["/metrics"] = BROKEN
+    recorder.hits.clear()
+    sites.round()
+    standby = [parse_qs(urlsplit(p).query) for _, p, _ in recorder.hits if "/ams3?" in p][0]
+    assert standby["status"] == ["down"]
+    assert standby["msg"][0].startswith("standby, not healthy: Uptime Kuma")
+    summary = sites.public("public/api/v2/summary.json")
+    assert summary["page"]["site"] == "fra1"
+    page = sites.s3.get_object(Bucket=sites.bucket, Key="public/index.html")["Body"].read().decode()
+    assert "Published from site fra1" in page
+
+
+def test_a_drained_writer_hands_over_to_the_healthy_site_and_stays_off(sites):
+    primary_writing(sites)
+    sites.primary.write_settings(SITE_DRAIN="true")
+    rounds = [sites.round() for _ in range(8)]
+    assert all(not (r["fra1"] and r["ams3"]) for r in rounds), rounds
+    assert writers(rounds) == ["ams3"], rounds
+    assert "lease released: drained by the operator (SITE_DRAIN)" in sites.primary.log_text()
+    assert sites.public()["site"] == "ams3"
+
+
+def test_a_name_twice_on_the_page_is_refused_in_two_site_mode(sites):
+    page_path = "/api/status-page/elytra"
+    reply = sites.primary.kuma.routes[page_path]
+    page = json.loads(reply.body)
+    monitors = page["publicGroupList"][0]["monitorList"]
+    monitors[1]["name"] = monitors[0]["name"]
+    sites.primary.kuma.routes[page_path] = Reply(200, reply.headers, json.dumps(page).encode())
+    result = sites.primary.run()
+    assert result.returncode == 2
+    errors = [line for line in sites.primary.log_text().splitlines() if " ERROR " in line]
+    assert len(errors) == 1 and "exit 2: UPTIME_KUMA_STATUS_PAGE" in errors[0] and "HTTP kuma self" in errors[0], errors
+    assert sites.primary.proxy.writes() == []
+
+
+def test_sites_whose_public_settings_differ_both_warn_every_run(sites):
+    sites.standby.write_settings(CACHE_MAX_AGE_SECONDS="30")
+    for _ in range(2):
+        sites.round()
+    for site, other in ((sites.primary, "ams3"), (sites.standby, "fra1")):
+        warned = [
+            line for line in site.log_text().splitlines() if f"site {other} shapes the public files differently" in line
+        ]
+        assert len(warned) >= 1, site.name
