@@ -316,3 +316,12 @@ def test_sites_whose_public_settings_differ_both_warn_every_run(sites):
             line for line in site.log_text().splitlines() if f"site {other} shapes the public files differently" in line
         ]
         assert len(warned) >= 1, site.name
+
+
+def test_a_publish_by_hand_is_refused_with_two_sites(sites):
+    primary_writing(sites)
+    since = time.time()
+    result = run_script("publish.py", "--env-file", str(sites.primary.env_file))
+    assert result.returncode == 2
+    assert "SITE_NAME: with two sites only the job publishes" in result.stderr
+    assert sites.primary.proxy.writes(since) == []

@@ -31,6 +31,10 @@ def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc
     )
     if config is None:
         return common.failed(args, exits.EXIT_CONFIG, "bad config (see the log line)")
+    if config.site_name:
+        # By hand there is no lease: this upload could overwrite the other site's newer files.
+        log.error("SITE_NAME: with two sites only the job publishes, under the lease; nothing sent")
+        return common.failed(args, exits.EXIT_CONFIG, "two sites: publish.py by hand is refused")
     code = publish_from_disk(config, now())
     if args.json:
         target = f"s3://{config.status_bucket}/{config.status_bucket_key}"
