@@ -12,14 +12,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from elytra_status.infra.settings import parse_config
+from elytra_status.infra.signed_s3 import SignedS3
 from elytra_status.publish import lease
 from elytra_status.render.keys import component_id
 from support.commands import run_script
 from support.kuma_replay import Reply
 from support.s3_proxy import S3Proxy
-from support.servers import s3_client
+from support.servers import ACCESS_KEY, SECRET_KEY, s3_client
 from support.two_sites import LEASE_SECONDS, Site, TwoSites
 
+SETTINGS = {"SPACES_ACCESS_KEY": ACCESS_KEY, "SPACES_SECRET_KEY": SECRET_KEY, "SPACES_REGION": "us-east-1"}
 BROKEN = Reply(503, [("Content-Type", "text/plain")], b"Service Unavailable")
 
 
@@ -120,21 +123,22 @@ def test_two_sites_taking_the_lease_at_the_same_moment_exactly_one_wins(moto, tm
     """Through the one-at-a-time proxy: moto alone checks and writes without a lock."""
     one_at_a_time = threading.Lock()
     proxies = [S3Proxy(moto.url, one_at_a_time=one_at_a_time) for _ in range(2)]
-    clients = [s3_client(p.url) for p in proxies]
     bucket = "race-" + tmp_path.name[-20:].lower().replace("_", "-")
-    clients[0].create_bucket(Bucket=bucket)
+    s3 = s3_client(moto.url)
+    s3.create_bucket(Bucket=bucket)
+    clients = [SignedS3(parse_config({**SETTINGS, "SPACES_ENDPOINT": p.url, "STATUS_BUCKET": bucket})) for p in proxies]
     try:
         for trial in range(20):
             key = f"trial-{trial}/.sites/lease.json"
             for etag in (None, "renew"):
                 if etag == "renew":
-                    etag = clients[0].head_object(Bucket=bucket, Key=key)["ETag"]
+                    etag = s3.head_object(Bucket=bucket, Key=key)["ETag"]
                 barrier = threading.Barrier(2)
                 won: list[str] = []
 
                 def take(name: str, client, etag=etag, key=key, barrier=barrier, won=won) -> None:
                     barrier.wait()
-                    if lease.write(client, bucket, key, name, LEASE_SECONDS, etag) is not None:
+                    if lease.write(client, key, name, LEASE_SECONDS, etag) is not None:
                         won.append(name)
 
                 threads = [
@@ -145,7 +149,7 @@ def test_two_sites_taking_the_lease_at_the_same_moment_exactly_one_wins(moto, tm
                 for t in threads:
                     t.join(30)
                 assert len(won) == 1, (trial, etag, won)
-                holder = json.loads(clients[0].get_object(Bucket=bucket, Key=key)["Body"].read())["site"]
+                holder = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())["site"]
                 assert holder == won[0]
     finally:
         for p in proxies:

@@ -11,6 +11,7 @@ import argparse
 from elytra_status.commands import common
 from elytra_status.infra import exits, s3, settings
 from elytra_status.infra.logs import log
+from elytra_status.infra.signed_s3 import SignedS3
 from elytra_status.publish import lease
 from elytra_status.publish.cors import apply_cors, current_cors
 from elytra_status.render.keys import site_key
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             changed = apply_cors(config, client)
             log.info("CORS on %s: %s", config.status_bucket, "applied" if changed else "already in place")
         if not args.show:
-            conditional = conditional_writes(config, client)
+            conditional = conditional_writes(config)
         rules = current_cors(client, config.status_bucket)
     except (BotoCoreError, ClientError, lease.StoreError) as exc:
         log.error("bucket set-up failed: %s", source_error(exc, config, config.status_bucket))
@@ -60,9 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     return exits.EXIT_OK
 
 
-def conditional_writes(config: settings.Config, client: object) -> str:
+def conditional_writes(config: settings.Config) -> str:
     """'honoured' or 'ignored': one PUT of a private probe object whose If-Match is false."""
-    refused = lease.ignores_conditions(client, config.status_bucket, site_key(config, lease.PROBE_NAME))
+    refused = lease.ignores_conditions(SignedS3(config), site_key(config, lease.PROBE_NAME))
     level = log.warning if refused else log.info
     level("conditional writes on %s: %s", config.status_bucket, refused or "honoured (a false If-Match got 412)")
     return "ignored" if refused else "honoured"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
 
-from elytra_status.publish.lease import StoreError, error_code, store_age
+from elytra_status.infra.signed_s3 import SignedS3, SignedS3Error
+from elytra_status.publish.lease import StoreError, store_age
 
 PREFIX = "health-"
 MAX_BYTES = 4096
@@ -34,31 +34,27 @@ class Health:
         return self.age is not None and self.age < within
 
 
-def write(client: Any, bucket: str, key: str, health: Health) -> None:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    body = {"version": 1, **{k: v for k, v in asdict(health).items() if k != "age"}}
+def write(client: SignedS3, key: str, health: Health) -> None:
+    body = json.dumps({"version": 1, **{k: v for k, v in asdict(health).items() if k != "age"}}).encode()
     try:
-        client.put_object(Bucket=bucket, Key=key, Body=json.dumps(body).encode(), ContentType="application/json")
-    except (BotoCoreError, ClientError) as exc:
-        raise StoreError(f"health not written: {error_code(exc) or type(exc).__name__}") from None
+        answer = client.request("PUT", key, body, {"Content-Type": "application/json"})
+    except SignedS3Error as exc:
+        raise StoreError(f"health not written: {exc}") from None
+    if answer.status != 200:
+        raise StoreError(f"health not written: {answer.code}")
 
 
-def read_all(client: Any, bucket: str, folder: str) -> list[Health]:
-    """Every site's health under folder, bounded; a damaged one is left out."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
+def read_all(client: SignedS3, folder: str) -> list[Health]:
+    """Every site's health under folder, bounded; a damaged one, or one gone since the listing, is left out."""
     found = []
     try:
-        listing = client.list_objects_v2(Bucket=bucket, Prefix=folder + PREFIX, MaxKeys=MAX_SITES)
-        for item in listing.get("Contents", [])[:MAX_SITES]:
-            answer = client.get_object(Bucket=bucket, Key=item["Key"])
-            one = parse(answer["Body"].read(MAX_BYTES + 1))
+        for key in client.keys(folder + PREFIX, MAX_SITES):
+            answer = client.request("GET", key)
+            one = parse(answer.body) if answer.status == 200 else None
             if one is not None:
-                age = store_age(answer.get("ResponseMetadata", {}).get("HTTPHeaders", {}))
-                found.append(Health(**{**asdict(one), "age": age}))
-    except (BotoCoreError, ClientError) as exc:
-        raise StoreError(f"health of the sites not read: {error_code(exc) or type(exc).__name__}") from None
+                found.append(Health(**{**asdict(one), "age": store_age(answer.headers)}))
+    except SignedS3Error as exc:
+        raise StoreError(f"health of the sites not read: {exc}") from None
     return found
 
 

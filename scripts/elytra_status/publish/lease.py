@@ -9,15 +9,16 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from elytra_status.infra import timing
+from elytra_status.infra.signed_s3 import Answer, SignedS3, SignedS3Error
 
 LEASE_NAME = "lease.json"
 MAX_BYTES = 4096
 # Last-Modified and Date are whole seconds: a lease counts as run out a second later than it might.
 STORE_CLOCK_SLACK = 1
-LOST = ("PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey", "412", "409", "404")
+# Another site won: the condition was false (412), a concurrent conditional write (409), no object to match (404).
+LOST = (412, 409, 404)
 
 
 class StoreError(Exception):
@@ -44,27 +45,22 @@ def store_age(headers: dict[str, str]) -> float | None:
     return max((now - written).total_seconds(), 0.0) if written and now else None
 
 
-def error_code(exc: Exception) -> str:
-    response = getattr(exc, "response", None) or {}
-    return str(response.get("Error", {}).get("Code") or response.get("ResponseMetadata", {}).get("HTTPStatusCode"))
-
-
-def read(client: Any, bucket: str, key: str) -> Lease:
+def read(client: SignedS3, key: str) -> Lease:
     """The lease in the bucket; a body that is not ours is a free lease (its ETag still guards the takeover)."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    answer = _ask(client, "read", "GET", key)
+    if answer.status == 404:
+        return Lease()
+    if answer.status != 200:
+        raise StoreError(f"lease not read: {answer.code}")
+    holder, seconds = parse(answer.body)
+    return Lease(holder, seconds, answer.headers.get("etag"), store_age(answer.headers))
 
+
+def _ask(client: SignedS3, what: str, method: str, key: str, body: bytes = b"", **headers: str) -> Answer:
     try:
-        answer = client.get_object(Bucket=bucket, Key=key)
-        body = answer["Body"].read(MAX_BYTES + 1)
-    except ClientError as exc:
-        if error_code(exc) in ("NoSuchKey", "404"):
-            return Lease()
-        raise StoreError(f"lease not read: {error_code(exc)}") from None
-    except BotoCoreError as exc:
-        raise StoreError(f"lease not read: {type(exc).__name__}") from None
-    headers = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-    holder, seconds = parse(body)
-    return Lease(holder, seconds, answer.get("ETag"), store_age(headers))
+        return client.request(method, key, body, headers)
+    except SignedS3Error as exc:
+        raise StoreError(f"{what}: the status bucket did not answer ({exc})") from None
 
 
 def parse(body: bytes) -> tuple[str | None, int]:
@@ -85,26 +81,21 @@ def parse(body: bytes) -> tuple[str | None, int]:
     return holder, seconds
 
 
-def write(client: Any, bucket: str, key: str, holder: str | None, seconds: int, etag: str | None) -> float | None:
+def write(client: SignedS3, key: str, holder: str | None, seconds: int, etag: str | None) -> float | None:
     """Create (etag None) or replace the lease if it is still etag; the lease clock when the PUT was sent.
 
     None when another site won. The holder counts from the send, so its lease ends no later than others see.
     """
-    from botocore.exceptions import BotoCoreError, ClientError
-
     # A token of its own in every write: the ETag is the body's MD5, and a renewal that wrote the same
     # bytes would keep the ETag a late taker still holds, letting its If-Match win after the renewal.
     body = json.dumps({"version": 1, "site": holder, "seconds": seconds, "token": secrets.token_hex(8)}).encode()
-    condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+    condition = {"If-Match": etag} if etag else {"If-None-Match": "*"}
     sent = timing.lease_clock()
-    try:
-        client.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json", **condition)
-    except ClientError as exc:
-        if error_code(exc) in LOST:
-            return None
-        raise StoreError(f"lease not written: {error_code(exc)}") from None
-    except BotoCoreError as exc:
-        raise StoreError(f"lease not written: {type(exc).__name__}") from None
+    answer = _ask(client, "lease not written", "PUT", key, body, **{"Content-Type": "application/json", **condition})
+    if answer.status in LOST:
+        return None
+    if answer.status != 200:
+        raise StoreError(f"lease not written: {answer.code}")
     return sent
 
 
@@ -112,16 +103,11 @@ PROBE_NAME = "probe"
 PROBE_ETAG = '"00000000000000000000000000000000"'
 
 
-def ignores_conditions(client: Any, bucket: str, key: str) -> str | None:
+def ignores_conditions(client: SignedS3, key: str) -> str | None:
     """One PUT whose If-Match is false: what the store answered when it wrote anyway, else None."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        client.put_object(Bucket=bucket, Key=key, Body=b"", IfMatch=PROBE_ETAG)
-    except ClientError as exc:
-        if error_code(exc) in LOST:
-            return None
-        raise StoreError(f"conditional write not checked: {error_code(exc)}") from None
-    except BotoCoreError as exc:
-        raise StoreError(f"conditional write not checked: {type(exc).__name__}") from None
+    answer = _ask(client, "conditional write not checked", "PUT", key, b"", **{"If-Match": PROBE_ETAG})
+    if answer.status in LOST:
+        return None
+    if answer.status != 200:
+        raise StoreError(f"conditional write not checked: {answer.code}")
     return "the store answered 200 to a PUT whose If-Match was false: it ignores conditional writes"

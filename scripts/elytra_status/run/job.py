@@ -8,6 +8,7 @@ from typing import Any
 
 from elytra_status.infra import exits, http_session, s3, settings, timing
 from elytra_status.infra.logs import log
+from elytra_status.infra.signed_s3 import SignedS3
 from elytra_status.judge import change_gate
 from elytra_status.publish import heartbeat, public_set
 from elytra_status.publish.heads import head
@@ -34,7 +35,7 @@ def run(config: settings.Config) -> tuple[int, str, str | None]:
     turn: list[site.Turn] = []
     try:
         if config.site_name:
-            site.check_store(config, state, s3_client, now)
+            site.check_store(config, state, SignedS3(config), now)
         code, reason = run_with(config, state, now, s3_client, turn)
     except site.SiteRefused as exc:
         return exits.EXIT_CONFIG, str(exc), None
@@ -68,7 +69,7 @@ def run_with(
         duplicates = site.duplicate_names(found)
         if duplicates:
             raise site.SiteRefused(f"UPTIME_KUMA_STATUS_PAGE: {duplicates}; two sites need unique names")
-        taken.append(site.take_turn(config, state, found, s3_client))
+        taken.append(site.take_turn(config, state, found, SignedS3(config)))
         if taken[0].took_over:
             restore.continue_history(config, state, s3_client, now)
             state.published.pop("digest", None)  # the other site's set is in the bucket: write this one whole

@@ -67,7 +67,7 @@ def check_store(config: Config, state: RunState, client: Any, now: datetime) -> 
     checked = state.site.get("store_checked_at")
     if checked and (now - timing.parse_iso_z(checked)).total_seconds() < STORE_CHECK_EVERY_SECONDS:
         return
-    refused = lease.ignores_conditions(client, config.status_bucket, site_key(config, lease.PROBE_NAME))
+    refused = lease.ignores_conditions(client, site_key(config, lease.PROBE_NAME))
     if refused:
         raise SiteRefused(f"SPACES_ENDPOINT: {refused}; two-site mode needs a store that honours them (README)")
     state.site["store_checked_at"] = timing.iso_z(now)
@@ -117,11 +117,11 @@ def take_turn(config: Config, state: RunState, run: StatusRun, client: Any) -> T
     runs["healthy_runs"] = runs.get("healthy_runs", 0) + 1 if healthy else 0
     runs["broken_runs"] = 0 if healthy else runs.get("broken_runs", 0) + 1
     turn = Turn(healthy=healthy, why=why)
-    bucket, key = config.status_bucket, site_key(config, lease.LEASE_NAME)
+    key = site_key(config, lease.LEASE_NAME)
     digest = public_settings(config, run)
     try:
-        held = lease.read(client, bucket, key)
-        peers = [h for h in health.read_all(client, bucket, key_prefix(config) + SITES_FOLDER)]
+        held = lease.read(client, key)
+        peers = health.read_all(client, key_prefix(config) + SITES_FOLDER)
         peers = [p for p in peers if p.site != config.site_name]
         turn.peers = frozenset(p.generator for p in peers)
         fresh = [p for p in peers if p.fresh(config.site_lease_seconds)]
@@ -146,7 +146,7 @@ def take_turn(config: Config, state: RunState, run: StatusRun, client: Any) -> T
         mine = health.Health(
             config.site_name or "", config.site_role or "", healthy, why, runs["healthy_runs"], digest, state.generator
         )
-        health.write(client, bucket, site_key(config, health.PREFIX + f"{config.site_name}.json"), mine)
+        health.write(client, site_key(config, health.PREFIX + f"{config.site_name}.json"), mine)
     except lease.StoreError as exc:
         log.error("site %s: %s; this run does not write (the status bucket, SPACES_ENDPOINT)", config.site_name, exc)
         turn.writer, turn.healthy, turn.why = False, False, str(exc)
@@ -155,12 +155,11 @@ def take_turn(config: Config, state: RunState, run: StatusRun, client: Any) -> T
 
 def act(config: Config, decision: Any, held: lease.Lease, turn: Turn, client: Any, key: str) -> None:
     """Write the lease as decided; a write another site beat is a wait."""
-    bucket = config.status_bucket
     if decision.action == "wait":
         log.info("site %s: not the writer: %s", config.site_name, decision.why)
         return
     holder = None if decision.action == "release" else config.site_name
-    sent = lease.write(client, bucket, key, holder, config.site_lease_seconds, held.etag)
+    sent = lease.write(client, key, holder, config.site_lease_seconds, held.etag)
     if sent is None:
         log.info("site %s: another site changed the lease first; not the writer this run", config.site_name)
         return
