@@ -175,3 +175,30 @@ def published(moto, s3, job_env, kuma, status_bucket, tmp_path):
     result = cron_run("generate_and_upload.sh", env_file, tmp_path)
     assert result.returncode in (0, 3), result.stdout
     return f"{moto.url}/{status_bucket}/public", env_file
+
+
+@pytest.fixture
+def deployment(moto, s3, job_env, kuma, tmp_path):
+    """A factory: one deployment in a language (its own bucket, state and settings), one cron run; its base URL."""
+    kuma.serve_incidents("2.5.3-incident")
+
+    def make(language: str) -> str:
+        bucket = new_bucket(s3, "status")
+        folder = tmp_path / f"deploy-{language}"
+        folder.mkdir()
+        env = {
+            **job_env,
+            "STATUS_BUCKET": bucket,
+            "UPTIME_KUMA_STATUS_PAGE": "elytra",
+            "STATUS_PUBLIC_URL": f"{moto.url}/{bucket}/public/status.json",
+            "PAGE_LANGUAGE": language,
+            "STATE_FILE": str(folder / "state.json"),
+            "BUNDLE_DIR": str(folder / "public"),
+            "OUTPUT_FILE": str(folder / "status.json"),
+            "LOG_FILE": str(folder / "status.log"),
+        }
+        result = cron_run("generate_and_upload.sh", write_env(folder / "page.env", env), folder)
+        assert result.returncode in (0, 3), result.stdout
+        return f"{moto.url}/{bucket}/public"
+
+    return make

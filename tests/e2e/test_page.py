@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -114,4 +115,55 @@ def test_hostile_incident_text_renders_as_text_and_no_script_runs(published, kum
         assert "<script>alert('x')</script>" in article.inner_text()
         assert article.locator("strong", has_text="bold").count() == 1
         tab.screenshot(path=str(ARTIFACTS / "page-hostile.png"))
+        context.close()
+
+
+PAGES = {"front": "index.html", "incident": "incidents/i13.html"}
+SIZES = {"desktop": (1280, 800), "phone": (360, 780)}
+
+
+def test_every_page_in_both_languages_light_and_dark_on_desktop_and_phone_passes_axe(deployment):
+    """0 axe violations of any impact, colour contrast included; screenshots of each, for people to look at."""
+    bases = {language: deployment(language) for language in ("en", "de")}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with browser() as chromium:
+        for language, base in bases.items():
+            for name, path in PAGES.items():
+                for scheme in ("light", "dark"):
+                    for size, (width, height) in SIZES.items():
+                        viewport = {"width": width, "height": height}
+                        # axe is injected by the test: the page's own CSP allows only its one script.
+                        context = chromium.new_context(viewport=viewport, color_scheme=scheme, bypass_csp=True)
+                        tab = context.new_page()
+                        tab.goto(f"{base}/{path}", wait_until="load")
+                        assert tab.locator("html").get_attribute("lang") == language
+                        # The feed is discoverable and the page is laid out for the phone it is on.
+                        assert tab.locator('link[rel="alternate"][type="application/atom+xml"]').count() == 1
+                        assert "width=device-width" in tab.locator('meta[name="viewport"]').get_attribute("content")
+                        assert tab.evaluate("document.documentElement.scrollWidth") <= width, (language, name, size)
+                        background = tab.evaluate("getComputedStyle(document.body).backgroundColor")
+                        assert (background == "rgb(15, 20, 25)") == (scheme == "dark"), background
+                        tab.screenshot(path=str(ARTIFACTS / f"{name}-{language}-{size}-{scheme}.png"))
+                        tab.evaluate(axe_source())
+                        result = tab.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+                        found = [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]]
+                        assert found == [], (language, name, scheme, size, found)
+                        context.close()
+
+
+def test_the_german_deployment_speaks_german_with_german_dates_and_numbers(deployment):
+    base = deployment("de")
+    with browser() as chromium:
+        context = chromium.new_context()
+        tab = context.new_page()
+        tab.goto(f"{base}/index.html", wait_until="load")
+        text = tab.locator("main").inner_text()
+        assert "Aktuelle Vorfälle" in text and "Frühere Vorfälle" in text and "Wartungskalender abonnieren" in text
+        assert "starke auswirkung" in text.lower() and "Teilausfall: " in tab.locator(".banner").inner_text()
+        assert "gerade aktualisiert" in tab.locator("#ago").inner_text()
+        figures = tab.locator(".figures").first.inner_text()
+        assert re.search(r"24 Std\. [0-9]+,[0-9]{2}\xa0%", figures), figures  # 99,95 %: the locale's number
+        assert re.search(r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}, [0-9]{2}:[0-9]{2} UTC", text), text[:300]  # 02.12.2026
+        tab.goto(f"{base}/incidents/i13.html", wait_until="load")
+        assert "Zuletzt aktualisiert" in tab.locator("main").inner_text()
         context.close()

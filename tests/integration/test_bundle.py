@@ -119,7 +119,8 @@ def test_without_a_page_the_lists_are_empty_and_the_status_still_tells(base_env,
         files["api/v2/summary.json"]["incidents"] == [] and files["api/v2/summary.json"]["scheduled_maintenances"] == []
     )
     assert files["api/v2/status.json"]["status"] == {"indicator": "minor", "description": "Partially Degraded Service"}
-    assert files["badge.json"] == {"schemaVersion": 1, "label": "status", "message": "degraded", "color": "yellow"}
+    badge = {"schemaVersion": 1, "label": "status", "message": "Degraded performance", "color": "yellow"}
+    assert files["badge.json"] == badge  # the banner's words: no page, so no service to name
 
 
 def test_uptime_kuma_down_keeps_the_last_components_as_unknown_and_resolves_nothing(page_env, kuma):
@@ -167,7 +168,12 @@ def test_the_bundle_goes_up_with_status_json_last_in_one_aws_process(moto, s3, j
     assert result.returncode == 0, result.stdout
     puts = [line.split('"PUT /')[1].split(" ")[0] for line in moto.request_lines()[before:] if '"PUT /' in line]
     ours = [p.split("/", 1)[1] for p in puts if p.startswith(status_bucket + "/")]
-    assert len(ours) == 13 and ours[-1] == "public/status.json"
+    # The bundle's 13 files, the calendar and the two Uptime Kuma-shaped files (no incident: no incident page).
+    assert len(ours) == 16 and ours[-1] == "public/status.json"
+    kuma_json = s3.get_object(Bucket=status_bucket, Key="public/api/status-page/heartbeat/elytra")
+    assert kuma_json["ContentType"] == "application/json"
+    calendar = s3.get_object(Bucket=status_bucket, Key="public/maintenance.ics")
+    assert calendar["ContentType"] == "text/calendar; charset=utf-8"
     summary = s3.get_object(Bucket=status_bucket, Key="public/api/v2/summary.json")
     assert summary["ContentType"] == "application/json" and summary["CacheControl"].startswith("public, max-age=")
     grants = s3.get_object_acl(Bucket=status_bucket, Key="public/badge.json")["Grants"]

@@ -54,7 +54,7 @@ def test_a_state_change_is_uploaded_by_the_next_run(moto, job_env, kuma, status_
 
     assert result.returncode == 0, result.stdout
     assert "uploading: the public content changed" in result.stdout
-    assert puts(moto, status_bucket) - before == 13
+    assert puts(moto, status_bucket) - before == 16  # the whole set: 13 bundle files, the calendar, 2 Kuma-shaped
 
 
 def test_after_publish_every_seconds_one_upload_even_with_no_change(moto, job_env, status_bucket, tmp_path):
@@ -72,7 +72,7 @@ def test_after_publish_every_seconds_one_upload_even_with_no_change(moto, job_en
     result = cron_run("generate_and_upload.sh", env_file, tmp_path)
 
     assert "(PUBLISH_EVERY_SECONDS=600)" in result.stdout
-    assert puts(moto, status_bucket) - before == 13
+    assert puts(moto, status_bucket) - before == 16  # the whole set: 13 bundle files, the calendar, 2 Kuma-shaped
     again = cron_run("generate_and_upload.sh", env_file, tmp_path)
     assert "unchanged since" in again.stdout
 

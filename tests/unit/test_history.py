@@ -39,9 +39,9 @@ def test_a_day_with_no_run_is_a_gap_never_a_100():
     history.record(memory, DOC, COMPONENTS, {"platform": 100.0}, at(2))
     assert list(memory["days"]) == ["2026-11-01", "2026-11-03"]
     assert memory["days"]["2026-11-01"]["uptime"] == {}  # its closing run never came
-    from elytra_status.render import page
+    from elytra_status.render import bars
 
-    bar = page.day_bar(memory, "platform", at(2))
+    bar = bars.day_bar(memory, "platform", at(2))
     assert bar["letters"].endswith("o-o") and bar["details"].split(",")[-2] == "-"
 
 

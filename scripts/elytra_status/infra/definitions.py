@@ -48,6 +48,7 @@ SETTINGS = (
     Setting("RUN_DEADLINE_SECONDS", "the sources are read within this", "60", 5, 540),
     Setting("UPLOAD_TIMEOUT_SECONDS", "the AWS CLI's upload is bounded by this", "60", 5, 300),
     Setting("HEARTBEAT_URL", "Uptime Kuma push URL or healthchecks.io check, pinged every run"),
+    Setting("PAGE_LANGUAGE", "the language of the page, incident pages, feed, calendar and badge", "en"),
     Setting("SITE_NAME", "two sites: this site's short public name, e.g. fra1; empty: one site"),
     Setting("SITE_ROLE", "two sites: `primary` or `standby`; set with SITE_NAME"),
     Setting(

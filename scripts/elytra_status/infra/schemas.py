@@ -52,3 +52,23 @@ def check(key: str, document: Any) -> None:
         _validator(key)(document)
     except fastjsonschema.JsonSchemaException as exc:
         raise InvalidBundle(f"{key} fails its schema: {exc.message}") from None
+
+
+@functools.cache
+def _definition_validator(name: str) -> Any:
+    from elytra_status.infra import validators
+
+    schema = _schema()
+    return validators.compiled(
+        f"bundle_{name}", {"$ref": f"#/definitions/{name}", "definitions": schema["definitions"]}
+    )
+
+
+def check_definition(name: str, document: Any) -> None:
+    """Raise InvalidBundle unless document is what the definition name allows (a file whose key varies)."""
+    import fastjsonschema
+
+    try:
+        _definition_validator(name)(document)
+    except fastjsonschema.JsonSchemaException as exc:
+        raise InvalidBundle(f"fails its schema: {exc.message}") from None

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from elytra_status.infra import values as v
 from elytra_status.infra.definitions import BY_NAME, SETTINGS
-from elytra_status.infra.own_keys import SITES_FOLDER, OwnKeys
+from elytra_status.infra.own_keys import FOLDERS, RENDERED, OwnKeys
 from elytra_status.infra.values import ROOT, ConfigError, region_from_endpoint  # noqa: F401 - part of this module's API
 
 DEFAULT_ENV_FILE = ROOT / "config" / ".env"
@@ -21,7 +21,7 @@ DEFAULT_ENV_FILE = ROOT / "config" / ".env"
 KNOWN_VARIABLES = tuple(s.name for s in SETTINGS)
 # Environment variables with these prefixes are checked for near-miss spellings;
 # the rest of the process environment is none of our business.
-_OUR_PREFIXES = ("UPTIME_", "MONITOR", "CRITICAL_", "SPACES_", "STATUS_", "BACKUP_", "HEARTBEAT", "SITE_")
+_OUR_PREFIXES = ("UPTIME_", "MONITOR", "CRITICAL_", "SPACES_", "STATUS_", "BACKUP_", "HEARTBEAT", "SITE_", "PAGE_")
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class Config:
     site_lease_seconds: int = 180
     site_grace_runs: int = 2
     site_drain: bool = False
+    page_language: str = "en"
     warnings: tuple[str, ...] = ()
 
     def own_objects(self, bucket: str) -> frozenset[str]:
@@ -70,8 +71,8 @@ class Config:
 
         folder = self.status_bucket_key.rpartition("/")[0]
         prefix = f"{folder}/" if folder else ""
-        keys = {self.status_bucket_key, *(prefix + key for key in bundle_schema.file_keys())}
-        return OwnKeys(keys, prefix + SITES_FOLDER)
+        keys = {self.status_bucket_key, *(prefix + key for key in (*bundle_schema.file_keys(), *RENDERED))}
+        return OwnKeys(keys, tuple(prefix + f for f in FOLDERS))
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -234,6 +235,7 @@ def parse_config(
         site_lease_seconds=site_lease(values, bool(site_name)),
         site_grace_runs=_whole(values, "SITE_GRACE_RUNS"),
         site_drain=v.flag(values, "SITE_DRAIN"),
+        page_language=v.language(values),
         warnings=tuple(warnings),
     )
 

@@ -8,6 +8,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[3]
+# The message catalogues of the page's languages, one gettext file a language (render/words.py reads them).
+LOCALES = Path(__file__).resolve().parents[1] / "render" / "locales"
+SOURCE_LANGUAGE = "en"
 _STRFTIME_ALLOWED = set("YymdHj%")
 _HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*")
 # Keys are tens of characters of printable ASCII; anything else is a paste gone wrong.
@@ -194,3 +197,12 @@ def site(values: Mapping[str, str]) -> tuple[str | None, str | None]:
     if role and role not in SITE_ROLES:
         raise ConfigError("SITE_ROLE", f"{role!r} is not one of {', '.join(SITE_ROLES)}")
     return name or None, role or None
+
+
+def language(values: Mapping[str, str]) -> str:
+    """PAGE_LANGUAGE: English, or a language whose catalogue is shipped (locales/<code>.po)."""
+    code = text(values, "PAGE_LANGUAGE", False, SOURCE_LANGUAGE)
+    shipped = sorted({SOURCE_LANGUAGE, *(p.stem for p in LOCALES.glob("*.po"))})
+    if code not in shipped:
+        raise ConfigError("PAGE_LANGUAGE", f"{code!r} has no catalogue: one of {', '.join(shipped)}")
+    return code

@@ -25,13 +25,23 @@ def _digested(key: str) -> bool:
 
 
 def digest_of(documents: dict[str, Any]) -> str:
-    """SHA-256 over the public documents by key (status.json and the bundle's), with their updated_at left out."""
+    """SHA-256 over the public documents by key (status.json and the bundle's), with their updated_at left out.
+
+    The uptime figures are left out too: they drift a little every run, and a drift alone is no reason
+    to upload. They go out with the next change of state, or within PUBLISH_EVERY_SECONDS.
+    """
     digest = hashlib.sha256()
     for key, original in sorted(documents.items()):
         if not _digested(key):
             continue
         document = dict(original)
         document.pop("updated_at", None)
+        document.pop("uptime", None)
+        if isinstance(document.get("components"), list):
+            document["components"] = [
+                {k: v for k, v in c.items() if k != "uptime"} if isinstance(c, dict) else c
+                for c in document["components"]
+            ]
         if isinstance(document.get("page"), dict):
             document["page"] = {k: v for k, v in document["page"].items() if k != "updated_at"}
         digest.update(key.encode() + b"\0" + json.dumps(document, sort_keys=True).encode() + b"\0")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from elytra_status.infra import timing
 from elytra_status.publish import public_set
+from elytra_status.publish.aws_upload import KUMA_FOLDER
 from elytra_status.render import status_doc
 from elytra_status.render.keys import key_prefix
 
@@ -55,7 +56,8 @@ def aws_environment(config: Config) -> dict[str, str]:
 
 
 def upload_command(staging: Path, config: Config, generator: str) -> list[str]:
-    """One process, two AWS CLI commands: the bundle (`cp --recursive`), then status.json, last.
+    """One process, a few AWS CLI commands: the bundle (`cp --recursive`), the Uptime Kuma-shaped JSON, then
+    status.json, last.
 
     Every object carries this generator's id as metadata: another writer's objects can then be told apart.
     """
@@ -79,10 +81,17 @@ def upload_command(staging: Path, config: Config, generator: str) -> list[str]:
         # The AWS CLI takes whole seconds: 2.5 would fail every upload, so it gets 3.
         str(math.ceil(config.http_timeout_seconds)),
     ]
-    bundle = ["s3", "cp", str(staging), f"s3://{config.status_bucket}/{key_prefix(config)}"]
-    bundle += ["--recursive", "--exclude", status_name, *common_args]
+    target = f"s3://{config.status_bucket}/{key_prefix(config)}"
+    bundle = ["s3", "cp", str(staging), target, "--recursive", "--exclude", status_name]
+    bundle += ["--exclude", f"{KUMA_FOLDER}*", *common_args]
     status = ["s3", "cp", str(staging / status_name), f"s3://{config.status_bucket}/{config.status_bucket_key}"]
-    return [str(AWS_PYTHON), str(AWS_UPLOAD), *bundle, "--then", *status, *common_args]
+    commands = [bundle]
+    if (staging / KUMA_FOLDER).is_dir():  # no extension: their type is given, not guessed
+        kuma = ["s3", "cp", str(staging / KUMA_FOLDER), target + KUMA_FOLDER, "--recursive"]
+        commands.append([*kuma, "--content-type", "application/json", *common_args])
+    commands.append([*status, *common_args])
+    joined = [arg for command in commands for arg in ("--then", *command)][1:]
+    return [str(AWS_PYTHON), str(AWS_UPLOAD), *joined]
 
 
 def explain_aws_failure(stderr: str, config: Config) -> str:

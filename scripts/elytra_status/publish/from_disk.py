@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from elytra_status.infra import schemas
 from elytra_status.judge.change_gate import digest_of
-from elytra_status.render import bundle, status_doc
+from elytra_status.render import bundle, extras, status_doc
 from elytra_status.render.checks import TEXT_FILES, RefusedBundle, check_text
 from elytra_status.render.generation import Generation
 
@@ -73,16 +73,19 @@ def check_bundle(config: Config, document: dict[str, Any]) -> tuple[dict[str, by
         updated = content["page"]["updated_at"] if "page" in content else content.get("updated_at", stamp)
         if updated[:19] != stamp:
             raise RefusedBundle(f"{key} is of another run ({updated}), not of {stamp}Z")
-        if key == "badge.json" and content != bundle.badge(document):
-            raise RefusedBundle("badge.json does not match status.json")
         found[key], documents[key] = data, content
-    for key in TEXT_FILES:
+    summary = documents.get("api/v2/summary.json")
+    if summary and documents.get("badge.json") != bundle.badge(document, summary["components"], config.page_language):
+        raise RefusedBundle("badge.json does not match status.json")
+    # The rendered files, and those named by the bundle (a page an incident): the set the run wrote.
+    rendered = [*TEXT_FILES, *(extras.keys(documents) if len(documents) == len(schemas.file_keys()) else [])]
+    for key in rendered:
         path = config.bundle_dir / key
         if path.exists():
             found[key] = path.read_bytes()
             check_text(key, found[key], document["updated_at"])
-    expected = len(schemas.file_keys()) + len(TEXT_FILES)
+    expected = len(schemas.file_keys()) + len(rendered)
     if found and len(found) != expected:
-        missing = sorted({*schemas.file_keys(), *TEXT_FILES} - set(found))
-        raise RefusedBundle(f"the bundle is incomplete: {', '.join(missing)} missing from {config.bundle_dir}")
+        missing = sorted({*schemas.file_keys(), *rendered} - set(found))
+        raise RefusedBundle(f"the bundle is incomplete: {', '.join(missing[:5])} missing from {config.bundle_dir}")
     return found, documents

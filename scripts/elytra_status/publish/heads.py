@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any
 
 from elytra_status.infra import http_session, s3
 from elytra_status.infra.settings import Config
 from elytra_status.publish import public_set
 from elytra_status.publish.aws_cli import PublishError
-from elytra_status.publish.aws_upload import CONTENT_TYPES
+from elytra_status.publish.aws_upload import content_type
 from elytra_status.render import status_doc
 
 
@@ -24,7 +23,7 @@ def verify(config: Config, sizes: dict[str, int], client: Any = None, generator:
     with http_session.make_session(retries=0) as session:
         for key, size in sizes.items():
             found = public_head(config, key, session) or signed_head(config, key, client)
-            kind = CONTENT_TYPES[posixpath.splitext(key)[1]]
+            kind = content_type(key)
             wanted = {"Content-Type": kind, "Cache-Control": status_doc.cache_control(config), "size": size}
             if generator is not None:
                 wanted["generator"] = generator

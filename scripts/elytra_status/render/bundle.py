@@ -11,10 +11,16 @@ from typing import Any
 
 from elytra_status.infra import timing
 from elytra_status.kuma.metrics import DOWN, MAINTENANCE, PENDING, UP
-from elytra_status.kuma.published import PageIncident, PageMaintenance, PublishedPage
+from elytra_status.kuma.published import PageIncident, PublishedPage
 from elytra_status.render.bundle_memory import BundleMemory
+from elytra_status.render.history import component_state
+from elytra_status.render.incidents import closed, incident_object, maintenance_object, ts, window_end
 from elytra_status.render.keys import component_id
+from elytra_status.render.words import N_, Words
 
+BADGE_LABEL = N_("status")
+
+UPTIME_WINDOWS = ("last_24h", "last_7d", "last_30d")
 MAX_PAST = 50  # Statuspage lists the 50 most recent incidents and maintenances
 COMPONENT_STATUS = {
     UP: "operational",
@@ -34,19 +40,12 @@ PAGE_STATUS = {
     "unknown": ("minor", "Status Unknown"),
 }
 MAINTENANCE_STATUS = ("maintenance", "Service Under Maintenance")
-# Uptime Kuma's incident style -> impact: danger is an outage, warning a degradation, the rest notices.
-IMPACT = {"danger": "major", "warning": "minor"}
 BADGE = {
     "operational": ("operational", "brightgreen"),
     "degraded": ("degraded", "yellow"),
     "outage": ("outage", "red"),
     "unknown": ("unknown", "lightgrey"),
 }
-
-
-def ts(moment: datetime) -> str:
-    """Statuspage's timestamps: ISO 8601, UTC, milliseconds."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def page_object(page: PublishedPage | None, public_url: str, now: datetime, site: str | None = None) -> dict:
@@ -68,7 +67,12 @@ def status_object(document: dict[str, Any]) -> dict[str, str]:
 
 
 def components(
-    page: PublishedPage | None, states: dict[int, int] | None, memory: BundleMemory, now: datetime, by_name: bool
+    page: PublishedPage | None,
+    states: dict[int, int] | None,
+    memory: BundleMemory,
+    now: datetime,
+    by_name: bool,
+    figures: dict[int, dict[str, float | None]],
 ) -> list[dict[str, Any]]:
     """Each public group, then its monitors; ids come from Uptime Kuma's ids, so a rename keeps them
     (two sites: from the page's names, keys.component_id).
@@ -91,6 +95,8 @@ def components(
             group_id = component_id("g", group.id, group.name, by_name)
             cid = component_id("m", monitor.id, monitor.name, by_name)
             children.append(_component(cid, monitor.name, status, note, group_id, page_id))
+            # Uptime Kuma's own figures, this run's: never invented (None is "no data").
+            children[-1]["uptime"] = {w: figures.get(monitor.id, {}).get(w) for w in UPTIME_WINDOWS}
         if not children:
             continue  # a group with nothing reported is not shown
         status = max((c["status"] for c in children), key=SEVERITY.index, default="operational")
@@ -121,103 +127,18 @@ def _component(cid: str, name: str, status: str, note: str | None, group_id: str
     }
 
 
-def incident_object(item: PageIncident, page_id: str, url: str, resolved_at: datetime | None) -> dict[str, Any]:
-    status = "resolved" if resolved_at else "investigating"
-    updated = resolved_at or item.updated or item.created
-    first = _update(f"i{item.id}-1", "investigating", item.content, f"i{item.id}", item.created, item.updated)
-    updates = [first]
-    if resolved_at:
-        updates.insert(
-            0,
-            _update(f"i{item.id}-r", "resolved", "This incident has been resolved.", f"i{item.id}", resolved_at, None),
-        )
-    return {
-        "id": f"i{item.id}",
-        "name": item.title,
-        "status": status,
-        "created_at": ts(item.created),
-        "updated_at": ts(updated),
-        "monitoring_at": None,
-        "resolved_at": ts(resolved_at) if resolved_at else None,
-        "impact": IMPACT.get(item.style, "none"),
-        "shortlink": url,
-        "started_at": ts(item.created),
-        "page_id": page_id,
-        "incident_updates": updates,
-        "components": [],
-    }
-
-
-def maintenance_object(item: PageMaintenance, page_id: str, url: str, seen: datetime, done: datetime | None) -> dict:
-    """A maintenance under way is in_progress; one gone from the page is completed at the run that saw it go."""
-    starts = item.starts or seen
-    # One id per window: a maintenance that ends and starts again under Uptime Kuma's same id is two windows.
-    prefix = f"mt{item.id}-{starts.strftime('%Y%m%dT%H%M%SZ')}"
-    body = item.description or item.title
-    updates = [_update(f"{prefix}-1", "in_progress", body, prefix, starts, None)]
-    if done:
-        updates.insert(
-            0, _update(f"{prefix}-c", "completed", "The maintenance has been completed.", prefix, done, None)
-        )
-    return {
-        "id": prefix,
-        "name": item.title,
-        "status": "completed" if done else "in_progress",
-        "created_at": ts(starts),
-        "updated_at": ts(done or starts),
-        "monitoring_at": None,
-        "resolved_at": ts(done) if done else None,
-        "impact": "maintenance",
-        "shortlink": url,
-        "started_at": ts(starts),
-        "page_id": page_id,
-        "incident_updates": updates,
-        "components": [],
-        "scheduled_for": ts(starts),
-        "scheduled_until": ts(item.ends) if item.ends else None,
-    }
-
-
-def _window_end(old: dict[str, Any], when: str) -> str:
-    """A window ends at its timeslot's end when it has one (and that came first), else when a run saw it go."""
-    until = old.get("scheduled_until")
-    return until if until and until < when else when
-
-
-def _closed(old: dict[str, Any], status: str, body: str, when: str) -> dict[str, Any]:
-    """An incident or maintenance of an earlier run, closed now: its status, times and a last update."""
-    closing = {**old["incident_updates"][0], "id": f"{old['id']}-{status[0]}", "status": status, "body": body}
-    closing.update(created_at=when, updated_at=when, display_at=when)
-    return {
-        **old,
-        "status": status,
-        "resolved_at": when,
-        "updated_at": when,
-        "incident_updates": [closing, *old["incident_updates"]],
-    }
-
-
-def _update(uid: str, status: str, body: str, parent: str, created: datetime, updated: datetime | None) -> dict:
-    return {
-        "id": uid,
-        "status": status,
-        "body": body,
-        "incident_id": parent,
-        "created_at": ts(created),
-        "updated_at": ts(updated or created),
-        "display_at": ts(updated or created),
-        "affected_components": None,
-        "deliver_notifications": False,
-        "custom_tweet": None,
-        "tweet_id": None,
-    }
-
-
-def badge(document: dict[str, Any]) -> dict[str, Any]:
-    message, color = BADGE[document["platform_status"]]
+def badge(document: dict[str, Any], components: list[dict[str, Any]], language: str) -> dict[str, Any]:
+    """A shields.io endpoint badge: the page's headline, in the page's language."""
+    _, color = BADGE[document["platform_status"]]
     if document["maintenance"] and document["platform_status"] == "operational":
-        message, color = "maintenance", "blue"
-    return {"schemaVersion": 1, "label": "status", "message": message, "color": color}
+        color = "blue"
+    message = Words(language).headline(document, components, component_state)
+    return {"schemaVersion": 1, "label": Words(language)(BADGE_LABEL), "message": message, "color": color}
+
+
+def linked(items: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
+    """Each incident or maintenance with its shortlink: its own page (absolute under STATUS_PUBLIC_URL)."""
+    return [{**item, "shortlink": f"{base}incidents/{item['id']}.html"} for item in items]
 
 
 def build(
@@ -229,6 +150,8 @@ def build(
     public_url: str,
     now: datetime,
     site: str | None = None,
+    figures: dict[int, dict[str, float | None]] | None = None,
+    language: str = "en",
 ) -> dict[str, dict[str, Any]]:
     """Every file of the bundle, by its key under the status folder; memory is updated in place.
 
@@ -249,7 +172,7 @@ def build(
         {i["id"]: i for i in open_incidents},
         [incident_object(i, page_id, public_url, i.updated or i.created) for i in history or [] if not i.active],
         at,
-        lambda old, when: _closed(old, "resolved", "This incident has been resolved.", when),
+        lambda old, when: closed(old, "resolved", "This incident has been resolved.", when),
     )
     # In progress only while Uptime Kuma says so and, with a timeslot, before it ends: its page answer
     # may be cached up to 5 minutes past the end.
@@ -263,11 +186,13 @@ def build(
     completed = memory.complete_maintenances(
         {m["id"]: m for m in active},
         at,
-        lambda old, when: _closed(old, "completed", "The maintenance has been completed.", _window_end(old, when)),
+        lambda old, when: closed(old, "completed", "The maintenance has been completed.", window_end(old, when)),
         {f"mt{m.id}" for m in live} if seen else None,
     )
     status = {**head, "status": status_object(document)}
-    comps = components(page, states, memory, now, site is not None)
+    comps = components(page, states, memory, now, site is not None, figures or {})
+    open_incidents, resolved = linked(open_incidents, public_url), linked(resolved, public_url)
+    active, completed = linked(active, public_url), linked(completed, public_url)
     recent_incidents = sorted(open_incidents + resolved, key=lambda i: i["created_at"], reverse=True)[:MAX_PAST]
     return {
         "api/v2/summary.json": {
@@ -284,5 +209,5 @@ def build(
         # Uptime Kuma shows no upcoming maintenance over HTTP (README "The public bundle").
         "api/v2/scheduled-maintenances/upcoming.json": {**head, "scheduled_maintenances": []},
         "api/v2/scheduled-maintenances/active.json": {**head, "scheduled_maintenances": active},
-        "badge.json": badge(document),
+        "badge.json": badge(document, comps, language),
     }

@@ -28,13 +28,26 @@ def check_document(key: str, content: Any) -> None:
 
 
 def check_text(key: str, data: bytes, updated_at: str) -> None:
-    """index.html and history.atom: of this run, not too large; the feed well-formed XML."""
+    """The rendered files: of this run, not too large; the feed well-formed XML, the calendar a calendar,
+    the Uptime Kuma-shaped JSON what its schema allows."""
     import xml.etree.ElementTree as ElementTree
 
     if len(data) > MAX_TEXT_BYTES:
         raise RefusedBundle(f"{key} is {len(data)} bytes, over {MAX_TEXT_BYTES}")
-    if key == "index.html" and f'datetime="{updated_at}"'.encode() not in data:
-        raise RefusedBundle(f"index.html is not of the run of {updated_at}")
+    if key.endswith(".html") and f'datetime="{updated_at}"'.encode() not in data:
+        raise RefusedBundle(f"{key} is not of the run of {updated_at}")
+    if key == "maintenance.ics" and not (
+        data.startswith(b"BEGIN:VCALENDAR\r\n") and data.endswith(b"END:VCALENDAR\r\n")
+    ):
+        raise RefusedBundle("maintenance.ics is not one calendar")
+    if key.startswith("api/status-page/"):
+        import json
+
+        kind = "kuma_heartbeat" if key.startswith("api/status-page/heartbeat/") else "kuma_status_page"
+        try:
+            schemas.check_definition(kind, json.loads(data))
+        except (ValueError, schemas.InvalidBundle) as exc:
+            raise RefusedBundle(f"{key}: {exc}") from None
     if key == "history.atom":
         try:
             root = ElementTree.fromstring(data)

@@ -9,6 +9,7 @@ from elytra_status.infra.logs import log
 from elytra_status.kuma.metrics import UNKNOWN, UNTIED
 from elytra_status.render import bundle, history
 from elytra_status.render.keys import component_id, public_base
+from elytra_status.render.words import headline_parts
 
 if TYPE_CHECKING:
     from elytra_status.infra.settings import Config
@@ -30,6 +31,21 @@ def public_states(kuma: KumaReport | None) -> dict[int, int] | None:
     return states
 
 
+WINDOWS = {"24h": "last_24h", "7d": "last_7d", "30d": "last_30d"}
+
+
+def figures_by_monitor(kuma: KumaReport | None) -> dict[int, dict[str, float | None]]:
+    """Uptime Kuma's 24 h, 7 d and 30 d figures of each monitor this run read; a window it has none for is None."""
+    out: dict[int, dict[str, float | None]] = {}
+    for m in kuma.monitors if kuma else []:
+        if m.id is not None:
+            out[m.id] = {
+                public: (round(float(m.uptime[w].percent), 2) if w in m.uptime else None)
+                for w, public in WINDOWS.items()
+            }
+    return out
+
+
 def build_bundle(
     config: Config,
     document: dict[str, Any],
@@ -48,6 +64,8 @@ def build_bundle(
         public_base(config),
         now,
         config.site_name,
+        figures_by_monitor(kuma),
+        config.page_language,
     )
     figures = {"platform": document["uptime"]["last_24h"]} if document["uptime"]["last_24h"] is not None else {}
     names = {m.id: m.name for m in kuma.page.monitors} if kuma and kuma.page else {}
@@ -67,7 +85,8 @@ def build_bundle(
         if adopted:
             log.info("history: %s", adopted)
     history.record(days, document, components, figures, now)
-    note_change(days, history.platform_state(document), document["updated_at"])
+    parts = headline_parts(document, components, history.component_state)
+    note_change(days, history.platform_state(document), document["updated_at"], parts)
     files["history.json"] = history.public(
         days,
         files["api/v2/summary.json"],
@@ -78,9 +97,11 @@ def build_bundle(
     return files
 
 
-def note_change(memory: dict[str, Any], state: str, at: str) -> None:
-    """Keep the platform status changes for the feed: the 50 most recent."""
+def note_change(memory: dict[str, Any], state: str, at: str, headline: dict[str, Any] | None = None) -> None:
+    """Keep the platform status changes for the feed, with the headline of the moment: the 50 most recent."""
     if memory.get("platform_now") not in (None, state):
         change = {"at": at, "from": memory["platform_now"], "to": state}
+        if headline is not None:
+            change["headline"] = headline
         memory["changes"] = [change, *memory.get("changes", [])][:50]
     memory["platform_now"] = state

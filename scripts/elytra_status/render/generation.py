@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from elytra_status.infra import atomic
 from elytra_status.judge.change_gate import digest_of
-from elytra_status.render import page, status_doc
+from elytra_status.render import extras, page, status_doc
 from elytra_status.render.checks import check_document, check_text
 from elytra_status.render.keys import public_base, status_name
 
@@ -45,10 +45,13 @@ def render(
     for key, content in files.items():
         check_document(key, content)
     out = {key: (json.dumps(content, ensure_ascii=False, indent=1) + "\n").encode() for key, content in files.items()}
-    out["index.html"] = page.render_page(files, document, memory, config.status_max_age_seconds, now).encode()
-    out["history.atom"] = page.render_feed(files, memory.get("changes", []), public_base(config), now).encode()
-    for key in ("index.html", "history.atom"):
-        check_text(key, out[key], document["updated_at"])
+    language, base = config.page_language, public_base(config)
+    out["index.html"] = page.render_page(files, document, memory, config.status_max_age_seconds, now, language).encode()
+    out["history.atom"] = page.render_feed(files, memory.get("changes", []), base, now, language).encode()
+    out.update(extras.render(files, document["updated_at"], base, language))
+    for key in out:
+        if key not in files:
+            check_text(key, out[key], document["updated_at"])
     digest = digest or digest_of({"status.json": document, **files})
     return Generation(document, status_doc.to_bytes(document), out, digest)
 

@@ -1,7 +1,8 @@
-"""The human status page (index.html) and its feed (history.atom), rendered by the run from the bundle.
+"""The human pages (index.html, incidents/<id>.html) and the feed (history.atom), rendered from the bundle.
 
-Jinja2 with autoescape; incident and maintenance Markdown through markdown-it with raw HTML off,
-so the operator's text renders as text and a `javascript:` link is refused.
+Jinja2 with autoescape and its i18n extension over the catalogue of PAGE_LANGUAGE; incident and
+maintenance Markdown through markdown-it with raw HTML off, so the operator's text renders as text
+and a `javascript:` link is refused.
 """
 
 from __future__ import annotations
@@ -9,45 +10,46 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from elytra_status.render import history
+from elytra_status.render import bars, history
+from elytra_status.render.words import HEADLINE_WORDS, N_, Words
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-# One letter a status, for the compact day bars; "-" is a day with no data.
-LETTER = {
-    "operational": "o",
-    "maintenance": "m",
-    "under_maintenance": "m",
-    "unknown": "u",
-    "degraded": "d",
-    "degraded_performance": "d",
-    "partial_outage": "p",
-    "outage": "x",
-    "major_outage": "x",
+BANNER_KIND = {
+    "none": "ok",
+    "maintenance": "maint",
+    "minor": "warn",
+    "major": "bad",
+    "critical": "bad",
 }
-WORDS = {
-    "operational": "Operational",
-    "under_maintenance": "Under maintenance",
-    "degraded_performance": "Degraded performance",
-    "partial_outage": "Partial outage",
-    "major_outage": "Major outage",
+PROGRESS = {
+    "investigating": N_("Investigating"),
+    "identified": N_("Identified"),
+    "monitoring": N_("Monitoring"),
+    "resolved": N_("Resolved"),
+    "scheduled": N_("Scheduled"),
+    "in_progress": N_("In progress"),
+    "verifying": N_("Verifying"),
+    "completed": N_("Completed"),
 }
-BANNER = {
-    "none": ("ok", "All systems operational"),
-    "maintenance": ("maint", "Service under maintenance"),
-    "minor": ("warn", "Some systems are degraded"),
-    "major": ("bad", "Partial system outage"),
-    "critical": ("bad", "Major service outage"),
+# The texts the bundle writes itself when an incident or a maintenance closes: shown translated.
+CANNED = (N_("This incident has been resolved."), N_("The maintenance has been completed."))
+BACKUP_WORDS = {
+    "success": N_("success"),
+    "warning": N_("warning"),
+    "failed": N_("failed"),
+    "unknown": N_("unknown"),
 }
 # Shown while the page runs its few lines of script; the script's hash goes into the CSP.
 FRESHNESS_SCRIPT = (TEMPLATES / "freshness.js").read_text()
 
 
 @functools.cache
-def _environment() -> Any:
+def environment(language: str) -> Any:
+    """The templates in one language: gettext from its catalogue, the locale's dates and numbers."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     env = Environment(
@@ -56,10 +58,17 @@ def _environment() -> Any:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    words = Words(language)
+    env.install_gettext_translations(words.translations, newstyle=True)
     env.filters["markdown"] = markdown
-    env.filters["day"] = lambda stamp: stamp[:10]
-    env.filters["when"] = lambda stamp: f"{stamp[:10]} {stamp[11:16]} UTC"
+    env.filters["when"] = words.when
+    env.filters["percent"] = words.percent
+    env.filters["impact"] = words.impact
+    env.filters["progress"] = lambda status: words(PROGRESS.get(status, status))
+    env.filters["canned"] = lambda body: words(body) if body in CANNED else body
+    env.globals["language"] = language
     return env
 
 
@@ -81,145 +90,112 @@ def csp_hash(script: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
 
 
-def day_bar(memory: dict[str, Any], subject: str, now: datetime) -> dict[str, str]:
-    """The 90 days of a subject: a status letter a day ("-" no data), and `uptime:minutes-not-up` a day."""
-    letters, details = [], []
-    days = memory.get("days", {})
-    for day in _last_days(now.date()):
-        entry = days.get(day)
-        if entry is None or subject not in entry["worst"]:
-            letters.append("-")
-            details.append("-")
-            continue
-        letters.append(LETTER.get(entry["worst"][subject], "u"))
-        minutes = entry["minutes"].get(subject, {})
-        not_up = sum(
-            n for state, n in minutes.items() if state not in ("operational", "maintenance", "under_maintenance")
-        )
-        figure = entry.get("uptime", {}).get(subject)
-        # Compact: "99.95" (all up), "99.95:3" (3 minutes not up), ":3" (no figure yet).
-        text = "" if figure is None else f"{round(figure, 2):g}"
-        details.append(f"{text}:{not_up}" if not_up else text)
-    return {
-        "letters": "".join(letters),
-        "details": ",".join(details),
-        "first": _last_days(now.date())[0],
-    }
-
-
-@functools.cache
-def _last_days(today: date) -> tuple[str, ...]:
-    """The history's days up to today, oldest first: formatted once a run, not once a service."""
-    return tuple((today - timedelta(days=back)).isoformat() for back in range(history.DAYS - 1, -1, -1))
-
-
-def gradient(letters: str) -> str:
-    """The bar drawn as one CSS gradient, a run of equal days a stop: no element a day."""
-    stops, start = [], 0
-    width = 100 / len(letters)
-    for i in range(1, len(letters) + 1):
-        if i == len(letters) or letters[i] != letters[start]:
-            colour = f"var(--{letters[start] if letters[start] != '-' else 'n'})"
-            stops.append(f"{colour} {start * width:.3f}% {i * width:.3f}%")
-            start = i
-    return f"linear-gradient(90deg,{','.join(stops)})"
-
-
-def bar_summary(letters: str) -> str:
-    names = {
-        "o": "operational",
-        "m": "maintenance",
-        "u": "unknown",
-        "d": "degraded",
-        "p": "partial outage",
-        "x": "outage",
-        "-": "no data",
-    }
-    counts: dict[str, int] = {}
-    for letter in letters:
-        counts[names[letter]] = counts.get(names[letter], 0) + 1
-    return "; ".join(f"{n} {'day' if n == 1 else 'days'} {name}" for name, n in counts.items())
-
-
-def render_page(
-    files: dict[str, Any], document: dict[str, Any], memory: dict[str, Any], max_age: int, now: datetime
-) -> str:
-    """index.html for this run."""
-    summary = files["api/v2/summary.json"]
+def service_groups(summary: dict[str, Any], memory: dict[str, Any], now: datetime, words: Words) -> list[dict]:
+    """Each group with its services; a group's heading is left out where it would repeat "Services"."""
     groups = []
     children = [c for c in summary["components"] if not c["group"]]
-    for group in [c for c in summary["components"] if c["group"]]:
+    parents = [c for c in summary["components"] if c["group"]]
+    for group in parents:
         services = []
         for comp in [c for c in children if c["group_id"] == group["id"]]:
-            bar = day_bar(memory, comp["id"], now)
-            figure, days = history.uptime_90(memory, comp["id"])
             state = history.component_state(comp)
             services.append(
                 {
                     **comp,
-                    "state": state,
-                    "words": "Status unknown" if state == "unknown" else WORDS[comp["status"]],
-                    "letter": LETTER.get(state, "u"),
-                    "bar": bar,
-                    "gradient": gradient(bar["letters"]),
-                    "bar_summary": bar_summary(bar["letters"]),
-                    "uptime_90": figure,
-                    "uptime_days": days,
+                    **bars.drawn(memory, comp["id"], now, words),
+                    "words": words.state(state),
+                    "letter": bars.LETTER.get(state, "u"),
+                    "uptime": comp.get("uptime") or dict.fromkeys(("last_24h", "last_7d", "last_30d")),
                 }
             )
-        groups.append({"name": group["name"], "services": services})
-    platform_bar = day_bar(memory, "platform", now)
-    kind, words = BANNER[summary["status"]["indicator"]]
+        alone = len(parents) == 1 and group["name"].strip().casefold() == words(SERVICES).casefold()
+        groups.append({"name": group["name"], "services": services, "heading": not alone})
+    return groups
+
+
+def render_page(
+    files: dict[str, Any],
+    document: dict[str, Any],
+    memory: dict[str, Any],
+    max_age: int,
+    now: datetime,
+    language: str = "en",
+) -> str:
+    """index.html for this run."""
+    from babel.numbers import get_decimal_symbol
+
+    words = Words(language)
+    summary = files["api/v2/summary.json"]
+    components = summary["components"]
+    kind = BANNER_KIND[summary["status"]["indicator"]]
     if document["platform_status"] == "unknown":
-        kind, words = "unknown", "Status unknown: the monitoring could not be read"
+        kind = "unknown"
+    platform_word = words.platform(document["platform_status"], document["maintenance"], components)
     return (
-        _environment()
+        environment(language)
         .get_template("index.html.j2")
         .render(
+            root="",
             page=summary["page"],
-            banner={"kind": kind, "words": words, "description": summary["status"]["description"]},
+            banner={"kind": kind, "words": words.headline(document, components, history.component_state)},
+            uptime=document["uptime"],
             incidents=summary["incidents"],
             maintenances=summary["scheduled_maintenances"],
             past=[i for i in files["api/v2/incidents.json"]["incidents"] if i["status"] == "resolved"],
-            groups=groups,
+            groups=service_groups(summary, memory, now, words),
             platform={
-                "bar": platform_bar,
-                "gradient": gradient(platform_bar["letters"]),
-                "bar_summary": bar_summary(platform_bar["letters"]),
+                **bars.drawn(memory, "platform", now, words),
+                "words": platform_word,
+                "letter": bars.LETTER.get(history.platform_state(document), "u"),
             },
-            backups=document["backups"],
+            backups={**document["backups"], "words": words(BACKUP_WORDS[document["backups"]["last_backup_status"]])},
             updated_at=document["updated_at"],
             max_age=max_age,
+            decimal=get_decimal_symbol(language),
             script=FRESHNESS_SCRIPT,
             script_hash=csp_hash(FRESHNESS_SCRIPT),
         )
     )
 
 
-def render_feed(files: dict[str, Any], changes: list[dict[str, str]], base_url: str, now: datetime) -> str:
-    """history.atom: incidents, maintenance and changes of the platform status, newest first."""
+def render_incident(item: dict[str, Any], page: dict[str, Any], updated_at: str, language: str = "en") -> str:
+    """incidents/<id>.html: one incident or maintenance window, its text and times; no script."""
+    return (
+        environment(language)
+        .get_template("incident.html.j2")
+        .render(root="../", page=page, item=item, updated_at=updated_at, script_hash=csp_hash(""))
+    )
+
+
+def render_feed(
+    files: dict[str, Any], changes: list[dict[str, str]], base_url: str, now: datetime, language: str = "en"
+) -> str:
+    """history.atom: incidents, maintenance and changes of the platform status, newest first; each links to its page."""
+    words = Words(language)
     page = files["api/v2/summary.json"]["page"]
     entries = [
-        _entry("incident", item, "resolved", "Resolved", "Incident")
+        _entry(item, words(PROGRESS["resolved"]) if item["status"] == "resolved" else words.impact(item["impact"]))
         for item in files["api/v2/incidents.json"]["incidents"]
     ]
     entries += [
-        _entry("maintenance", item, "completed", "Completed", "Maintenance")
+        _entry(item, words(PROGRESS["completed"] if item["status"] == "completed" else IMPACT_MAINTENANCE))
         for item in files["api/v2/scheduled-maintenances.json"]["scheduled_maintenances"]
     ]
     for change in changes:
+        before, after = (words(HEADLINE_WORDS[HISTORY_WORD[change[k]]]) for k in ("from", "to"))
         entries.append(
             {
                 "id": f"status/{change['at']}",
-                "title": f"Platform status: {change['to']}",
+                "title": words.say(change["headline"]) if "headline" in change else after,
                 "updated": change["at"],
                 "published": change["at"],
-                "body": f"The platform status changed from {change['from']} to {change['to']}.",
+                "body": words(CHANGED, before=before, after=after),
+                "link": "index.html",
             }
         )
     entries.sort(key=lambda e: e["updated"], reverse=True)
     return (
-        _environment()
+        environment(language)
         .get_template("history.atom.j2")
         .render(
             page=page,
@@ -231,12 +207,26 @@ def render_feed(files: dict[str, Any], changes: list[dict[str, str]], base_url: 
     )
 
 
-def _entry(kind: str, item: dict[str, Any], closed: str, closed_word: str, open_word: str) -> dict[str, str]:
+IMPACT_MAINTENANCE = N_("Maintenance")
+CHANGED = N_("The platform status changed from %(before)s to %(after)s.")
+SERVICES = N_("Services")
+# history's platform states -> their word's key in HEADLINE_WORDS.
+HISTORY_WORD = {
+    "operational": "operational",
+    "maintenance": "maintenance",
+    "unknown": "unknown",
+    "degraded": "degraded_performance",
+    "outage": "outage",
+}
+
+
+def _entry(item: dict[str, Any], label: str) -> dict[str, str]:
     """A feed entry for an incident or a maintenance; its id stays the same across runs."""
     return {
-        "id": f"{kind}/{item['id']}",
-        "title": f"{closed_word if item['status'] == closed else open_word}: {item['name']}",
+        "id": f"{'maintenance' if item['impact'] == 'maintenance' else 'incident'}/{item['id']}",
+        "title": f"{label}: {item['name']}",
         "updated": item["updated_at"],
         "published": item["created_at"],
-        "body": item["incident_updates"][-1]["body"],
+        "body": item["incident_updates"][-1]["body"] if item["incident_updates"] else "",
+        "link": f"incidents/{item['id']}.html",
     }

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from elytra_status.infra import timing
 from elytra_status.infra.logs import log
-from elytra_status.infra.settings import LEASE_MARGIN_SECONDS, SITES_FOLDER, Config
+from elytra_status.infra.own_keys import SITES_FOLDER
+from elytra_status.infra.settings import LEASE_MARGIN_SECONDS, Config
 from elytra_status.judge.handoff import Me, Peer, decide
 from elytra_status.publish import health, lease
 from elytra_status.render.keys import key_prefix, site_key

@@ -1,12 +1,13 @@
 (function () {
   var t = document.getElementById("updated"), age = (Date.now() - Date.parse(t.getAttribute("datetime"))) / 1000;
   var max = +t.getAttribute("data-max-age"), m = Math.round(age / 60);
-  document.getElementById("ago").textContent = age < 90 ? "updated just now" : "updated " + m + " minutes ago";
+  function say(name, key, value) { return t.getAttribute("data-" + name).replace(key, value); }
+  document.getElementById("ago").textContent = age < 90 ? t.getAttribute("data-just-now") : say("ago", "{n}", m);
   if (age > max) document.getElementById("stale").hidden = false;
-  var tip = document.getElementById("tip");
+  var tip = document.getElementById("tip"), dot = t.getAttribute("data-decimal");
   function show(bar, i) {
-    var d = bar.getAttribute("data-details").split(",")[i].split(":"), day = new Date(Date.parse(bar.getAttribute("data-first")) + i * 864e5);
-    var text = day.toISOString().slice(0, 10) + ": " + (d[0] === "-" ? "no data" : (d[0] ? d[0] + "% uptime" : "uptime not yet known") + ", " + (d[1] || 0) + " min not up");
+    var d = bar.getAttribute("data-details").split(",")[i].split(":"), day = new Date(Date.parse(tip.getAttribute("data-first")) + i * 864e5);
+    var text = day.toISOString().slice(0, 10) + ": " + (d[0] === "-" ? t.getAttribute("data-no-data") : (d[0] ? say("uptime", "{p}", d[0].replace(".", dot) + "%") : t.getAttribute("data-unknown")) + ", " + say("not-up", "{m}", d[1] || 0));
     bar.setAttribute("aria-valuetext", text); bar.setAttribute("aria-valuenow", i); bar.title = text; tip.textContent = text;
   }
   Array.prototype.forEach.call(document.querySelectorAll(".bar"), function (bar) {

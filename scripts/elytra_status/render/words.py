@@ -1,0 +1,171 @@
+"""Every word a reader sees, once: the message catalogue of PAGE_LANGUAGE, the states, the headline, the dates.
+
+The catalogues are gettext files, one a language (`locales/<code>.po`), read with Babel; English is
+the source text. The JSON keeps its machine values (Statuspage's status names): only words change.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+from typing import Any
+
+from elytra_status.infra.values import LOCALES, SOURCE_LANGUAGE
+
+# The banner, the feed and the badge name this many affected services, then "and N more".
+MAX_NAMED = 5
+
+
+def languages() -> tuple[str, ...]:
+    """English and every catalogue shipped: adding a language is adding its .po file."""
+    return (SOURCE_LANGUAGE, *sorted(p.stem for p in LOCALES.glob("*.po")))
+
+
+@functools.cache
+def translations(language: str) -> Any:
+    """The gettext translations of a language, from its .po file (English: the source text)."""
+    from babel.support import NullTranslations, Translations
+
+    if language == SOURCE_LANGUAGE:
+        return NullTranslations()
+    from io import BytesIO
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with (LOCALES / f"{language}.po").open("rb") as po:
+        catalog = read_po(po, locale=language)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def platform_word(status: str, maintenance: bool, components: list[dict[str, Any]]) -> str:
+    """The key of the platform's word in HEADLINE_WORDS."""
+    if status == "operational":
+        return "maintenance" if maintenance else "operational"
+    if status == "degraded":
+        outage = any(c["status"] in ("partial_outage", "major_outage") for c in components if not c["group"])
+        return "partial_outage" if outage else "degraded_performance"
+    return status
+
+
+def headline_parts(document: dict[str, Any], components: list[dict[str, Any]], state_of: Any) -> dict[str, Any]:
+    """The platform's word (a key) and the names of what is affected, the worst first, MAX_NAMED at most."""
+    word = platform_word(document["platform_status"], document["maintenance"], components)
+    affected = [c for c in components if not c["group"] and state_of(c) != "operational"]
+    affected.sort(key=lambda c: -SEVERITY.index(state_of(c)))
+    if not affected and document["platform_status"] == "unknown":
+        word = "unread"
+    names = [c["name"] for c in affected[:MAX_NAMED]]
+    return {"word": word, "names": names, "more": max(0, len(affected) - MAX_NAMED)}
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for "a message, translated later"
+    """Marks a message for the catalogue where it is defined; Words translates it where it is shown."""
+    return message
+
+
+def NP_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802
+    return singular, plural
+
+
+class Words:
+    """One language's words and formats for one render."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self._t = translations(language)
+
+    def __call__(self, message: str, **values: Any) -> str:
+        text = self._t.gettext(message)
+        return text % values if values else text
+
+    def plural(self, message: tuple[str, str], n: int, **values: Any) -> str:
+        return self._t.ngettext(message[0], message[1], n) % {"n": n, **values}
+
+    def state(self, state: str) -> str:
+        """A component's state: Statuspage's names, and "unknown" for one this run could not see."""
+        return self(COMPONENT_STATES[state])
+
+    def impact(self, impact: str) -> str:
+        return self(IMPACTS.get(impact, IMPACTS["none"]))
+
+    @property
+    def translations(self) -> Any:
+        return self._t
+
+    def platform(self, status: str, maintenance: bool, components: list[dict[str, Any]]) -> str:
+        """The platform's word: what status.json says, told apart by what its components show."""
+        return self(HEADLINE_WORDS[platform_word(status, maintenance, components)])
+
+    def headline(self, document: dict[str, Any], components: list[dict[str, Any]], state_of: Any) -> str:
+        """The banner's line, the feed's and the badge's: the platform's word, then what is affected."""
+        return self.say(headline_parts(document, components, state_of))
+
+    def say(self, parts: dict[str, Any]) -> str:
+        """A headline from its parts (kept in the history for the feed): "Partial outage: API, Dashboard"."""
+        word = self(HEADLINE_WORDS[parts["word"]])
+        if not parts["names"]:
+            return word
+        names = ", ".join(parts["names"])
+        if parts["more"]:
+            names += " " + self.plural(MORE, parts["more"])
+        return f"{word}: {names}"
+
+    def when(self, stamp: str) -> str:
+        """A UTC time as the locale writes it, with its zone: "Dec 2, 2026, 13:09 UTC"."""
+        from babel.dates import format_date, format_time
+
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(UTC)
+        day = format_date(moment, "medium", locale=self.language)
+        return f"{day}, {format_time(moment, 'HH:mm', tzinfo=UTC, locale=self.language)} UTC"
+
+    def percent(self, value: float | None) -> str:
+        """A figure as Uptime Kuma gives it, to two places, as the locale writes it; None is "no data"."""
+        from babel import Locale
+        from babel.numbers import format_percent
+
+        if value is None:
+            return self(NO_DATA)
+        # The locale's own pattern ("#,##0%", "#,##0 %"), with two places as Uptime Kuma shows them.
+        pattern = Locale.parse(self.language).percent_formats[None].pattern.replace("#,##0", "#,##0.00", 1)
+        return format_percent(value / 100, format=pattern, locale=self.language)
+
+
+# Worst last, as history.COMPONENT_ORDER.
+SEVERITY = [
+    "operational",
+    "under_maintenance",
+    "unknown",
+    "degraded_performance",
+    "partial_outage",
+    "major_outage",
+]
+COMPONENT_STATES = {
+    "operational": N_("Operational"),
+    "under_maintenance": N_("Under maintenance"),
+    "unknown": N_("Status unknown"),
+    "degraded_performance": N_("Degraded performance"),
+    "partial_outage": N_("Partial outage"),
+    "major_outage": N_("Major outage"),
+}
+IMPACTS = {
+    "none": N_("Notice"),
+    "minor": N_("Minor impact"),
+    "major": N_("Major impact"),
+    "critical": N_("Critical impact"),
+    "maintenance": N_("Maintenance"),
+}
+HEADLINE_WORDS = {
+    "operational": N_("All systems operational"),
+    "maintenance": N_("Under maintenance"),
+    "degraded_performance": N_("Degraded performance"),
+    "partial_outage": N_("Partial outage"),
+    "outage": N_("Major outage"),
+    "unknown": N_("Status unknown"),
+    "unread": N_("Status unknown: the monitoring could not be read"),
+}
+NO_DATA = N_("no data")
+MORE = NP_("and %(n)d more", "and %(n)d more")
