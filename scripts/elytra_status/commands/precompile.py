@@ -1,4 +1,5 @@
-"""Compile every JSON Schema check once, at set-up (setup.sh runs it): cron runs then skip the compile."""
+"""Compile every JSON Schema check and message catalogue once, at set-up (setup.sh runs it): cron runs then
+skip the compile."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import compileall
 import json
 
 from elytra_status.infra import exits, schemas, validators
-from elytra_status.render import status_doc
+from elytra_status.render import status_doc, words
 from elytra_status.run import state
 
 
@@ -15,10 +16,12 @@ def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(description=__doc__).parse_args(argv)
     checks = {"state": state.schema(), "status": json.loads(status_doc.SCHEMA_FILE.read_text())}
     checks.update({f"bundle_{key}": schemas.schema_of(key) for key in schemas.file_keys()})
+    checks.update({f"bundle_{name}": schemas.definition(name) for name in ("kuma_status_page", "kuma_heartbeat")})
     for old in validators.FOLDER.glob("*.py"):
         old.unlink()  # checks of older schemas
     for name, schema in checks.items():
         validators.write(name, schema)
     compileall.compile_dir(str(validators.FOLDER), quiet=1)
-    print(f"precompile: {len(checks)} schema checks in {validators.FOLDER}")
+    catalogues = words.precompile()
+    print(f"precompile: {len(checks)} schema checks in {validators.FOLDER}, {len(catalogues)} catalogues")
     return exits.EXIT_OK

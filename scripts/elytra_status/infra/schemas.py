@@ -54,14 +54,16 @@ def check(key: str, document: Any) -> None:
         raise InvalidBundle(f"{key} fails its schema: {exc.message}") from None
 
 
+def definition(name: str) -> dict[str, Any]:
+    """The JSON Schema of one definition: a file whose key varies (the Uptime Kuma-shaped JSON)."""
+    return {"$ref": f"#/definitions/{name}", "definitions": _schema()["definitions"]}
+
+
 @functools.cache
 def _definition_validator(name: str) -> Any:
     from elytra_status.infra import validators
 
-    schema = _schema()
-    return validators.compiled(
-        f"bundle_{name}", {"$ref": f"#/definitions/{name}", "definitions": schema["definitions"]}
-    )
+    return validators.compiled(f"bundle_{name}", definition(name))
 
 
 def check_definition(name: str, document: Any) -> None:

@@ -7,7 +7,10 @@ the source text. The JSON keeps its machine values (Statuspage's status names): 
 from __future__ import annotations
 
 import functools
+import hashlib
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from elytra_status.infra.values import LOCALES, SOURCE_LANGUAGE
@@ -23,22 +26,57 @@ def languages() -> tuple[str, ...]:
 
 @functools.cache
 def translations(language: str) -> Any:
-    """The gettext translations of a language, from its .po file (English: the source text)."""
-    from babel.support import NullTranslations, Translations
+    """The gettext translations of a language (English: the source text, and no Babel on the cron path).
+
+    setup.sh compiles each catalogue once into the venv (precompile); a catalogue changed since is
+    compiled here with Babel.
+    """
+    import gettext
 
     if language == SOURCE_LANGUAGE:
-        return NullTranslations()
+        return gettext.NullTranslations()
+    po = LOCALES / f"{language}.po"
+    compiled = compiled_path(po)
+    if compiled.exists():
+        with compiled.open("rb") as mo:
+            return gettext.GNUTranslations(mo)
+    from io import BytesIO
+
+    return gettext.GNUTranslations(BytesIO(compile_catalogue(po)))
+
+
+COMPILED = Path(sys.prefix) / "elytra-locales"
+
+
+def compiled_path(po: Path) -> Path:
+    return COMPILED / f"{po.stem}_{hashlib.sha256(po.read_bytes()).hexdigest()[:16]}.mo"
+
+
+def compile_catalogue(po: Path) -> bytes:
+    """A .po file as gettext's .mo bytes, through Babel."""
     from io import BytesIO
 
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    with (LOCALES / f"{language}.po").open("rb") as po:
-        catalog = read_po(po, locale=language)
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled)
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=po.stem)
+    out = BytesIO()
+    write_mo(out, catalog)
+    return out.getvalue()
+
+
+def precompile() -> list[Path]:
+    """Every shipped catalogue compiled where translations() looks first (set-up time)."""
+    COMPILED.mkdir(exist_ok=True)
+    for old in COMPILED.glob("*.mo"):
+        old.unlink()
+    written = []
+    for po in sorted(LOCALES.glob("*.po")):
+        path = compiled_path(po)
+        path.write_bytes(compile_catalogue(po))
+        written.append(path)
+    return written
 
 
 def platform_word(status: str, maintenance: bool, components: list[dict[str, Any]]) -> str:
