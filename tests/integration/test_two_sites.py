@@ -49,13 +49,25 @@ def handoffs(sequence: list[str]) -> int:
     return sum(1 for a, b in zip(sequence, sequence[1:], strict=False) if a != b)
 
 
+def rounds_of(sites: TwoSites, n: int) -> list[dict[str, int]]:
+    """n rounds of both sites at once; never two writers in one."""
+    rounds = [sites.round() for _ in range(n)]
+    assert all(not (r["fra1"] and r["ams3"]) for r in rounds), rounds
+    return rounds
+
+
+def one_handoff_back_to_the_primary(sites: TwoSites, n: int) -> None:
+    rounds = rounds_of(sites, n)
+    assert handoffs(["ams3", *writers(rounds)]) == 1, rounds
+    assert sites.public()["site"] == "fra1"
+
+
 def lease_writes(site: Site) -> list[float]:
     return [at for at, path in site.proxy.writes(public=False) if path.endswith("/lease.json")]
 
 
 def test_both_sites_in_rounds_never_both_write(sites):
-    rounds = [sites.round() for _ in range(22)]
-    assert all(not (r["fra1"] and r["ams3"]) for r in rounds), rounds
+    rounds = rounds_of(sites, 22)
     assert writers(rounds), "nobody wrote in 22 rounds"
     assert sites.public()["site"] in ("fra1", "ams3")
     # The lease and health objects are private: an anonymous GET is refused.
@@ -84,37 +96,30 @@ def test_primary_stops_standby_publishes_within_the_lease_and_one_run_then_one_h
     assert sites.public()["site"] == "ams3"
     assert "site ams3: lease taken" in sites.standby.log_text()
     # The primary comes back: one handoff back, after it has been healthy a few runs, never two writers a round.
-    rounds = [sites.round() for _ in range(12)]
-    assert all(not (r["fra1"] and r["ams3"]) for r in rounds), rounds
-    assert handoffs(["ams3", *writers(rounds)]) == 1, rounds
-    assert sites.public()["site"] == "fra1"
+    one_handoff_back_to_the_primary(sites, 12)
 
 
 def test_primary_kuma_down_hands_over_after_the_grace_and_back_once_when_it_returns(sites):
     primary_writing(sites)
     metrics = sites.primary.kuma.routes["/metrics"]
     sites.primary.kuma.routes["/metrics"] = BROKEN
-    rounds = [sites.round() for _ in range(6)]
-    assert all(not (r["fra1"] and r["ams3"]) for r in rounds), rounds
+    rounds = rounds_of(sites, 6)
     # Two broken runs are the grace (SITE_GRACE_RUNS=2): the primary publishes the honest unknown meanwhile.
     assert writers(rounds)[-1] == "ams3", rounds
     assert "site fra1: lease released: view broken for 3 runs; ams3 is healthy" in sites.primary.log_text()
     assert sites.public()["site"] == "ams3"
     assert sites.public()["platform_status"] != "operational"
     sites.primary.kuma.routes["/metrics"] = metrics
-    rounds = [sites.round() for _ in range(10)]
-    assert all(not (r["fra1"] and r["ams3"]) for r in rounds), rounds
-    assert handoffs(["ams3", *writers(rounds)]) == 1, rounds
-    assert sites.public()["site"] == "fra1"
+    one_handoff_back_to_the_primary(sites, 10)
 
 
 def test_a_short_restart_of_the_primary_kuma_hands_nothing_over(sites):
     primary_writing(sites)
     metrics = sites.primary.kuma.routes["/metrics"]
     sites.primary.kuma.routes["/metrics"] = BROKEN
-    rounds = [sites.round() for _ in range(2)]
+    rounds = rounds_of(sites, 2)
     sites.primary.kuma.routes["/metrics"] = metrics
-    rounds += [sites.round() for _ in range(3)]
+    rounds += rounds_of(sites, 3)
     assert not any(r["ams3"] for r in rounds), rounds
     assert "lease released" not in sites.primary.log_text()
 
@@ -290,8 +295,7 @@ def test_each_heartbeat_tells_the_sites_role_and_the_public_files_name_the_write
 def test_a_drained_writer_hands_over_to_the_healthy_site_and_stays_off(sites):
     primary_writing(sites)
     sites.primary.write_settings(SITE_DRAIN="true")
-    rounds = [sites.round() for _ in range(8)]
-    assert all(not (r["fra1"] and r["ams3"]) for r in rounds), rounds
+    rounds = rounds_of(sites, 8)
     assert writers(rounds) == ["ams3"], rounds
     assert "lease released: drained by the operator (SITE_DRAIN)" in sites.primary.log_text()
     assert sites.public()["site"] == "ams3"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from elytra_status.infra.values import LOCALES, SOURCE_LANGUAGE
+from elytra_status.render.history import COMPONENT_ORDER as SEVERITY  # worst last
 
 # The banner, the feed and the badge name this many affected services, then "and N more".
 MAX_NAMED = 5
@@ -172,15 +173,6 @@ class Words:
         return format_percent(value / 100, format=pattern, locale=self.language)
 
 
-# Worst last, as history.COMPONENT_ORDER.
-SEVERITY = [
-    "operational",
-    "under_maintenance",
-    "unknown",
-    "degraded_performance",
-    "partial_outage",
-    "major_outage",
-]
 COMPONENT_STATES = {
     "operational": N_("Operational"),
     "under_maintenance": N_("Under maintenance"),
