@@ -17,7 +17,7 @@ from elytra_status.infra import timing
 from elytra_status.infra.logs import log
 from elytra_status.infra.own_keys import SITES_FOLDER
 from elytra_status.infra.settings import LEASE_MARGIN_SECONDS, Config
-from elytra_status.judge.handoff import Me, Peer, decide
+from elytra_status.judge.handoff import Decision, Me, Peer, decide
 from elytra_status.publish import health, lease
 from elytra_status.render.keys import key_prefix, site_key
 
@@ -104,6 +104,7 @@ def public_settings(config: Config, run: StatusRun) -> str:
         "STATUS_PUBLIC_URL": config.status_public_url,
         "CACHE_MAX_AGE_SECONDS": config.cache_max_age_seconds,
         "STATUS_MAX_AGE_SECONDS": config.status_max_age_seconds,
+        "PAGE_LANGUAGE": config.page_language,
         "title": page.title if page else None,
         "selection": sorted(m.name for m in run.kuma.monitors) if run.kuma else None,
     }
@@ -138,7 +139,8 @@ def take_turn(config: Config, state: RunState, run: StatusRun, client: Any) -> T
         decision = decide(me, held.holder, held.ran_out(), views, missing=held.etag is None)
         act(config, decision, held, turn, client, key)
         for p in fresh:
-            if p.settings != digest:
+            # Compared only while both views are whole: a site that cannot read its page has no title to compare.
+            if p.settings != digest and healthy and p.healthy:
                 log.warning(
                     "site %s shapes the public files differently (title, key, cache age, selection or language):"
                     " the page would change at every handoff; make both sites' settings agree",
@@ -154,7 +156,7 @@ def take_turn(config: Config, state: RunState, run: StatusRun, client: Any) -> T
     return turn
 
 
-def act(config: Config, decision: Any, held: lease.Lease, turn: Turn, client: Any, key: str) -> None:
+def act(config: Config, decision: Decision, held: lease.Lease, turn: Turn, client: Any, key: str) -> None:
     """Write the lease as decided; a write another site beat is a wait."""
     if decision.action == "wait":
         log.info("site %s: not the writer: %s", config.site_name, decision.why)
