@@ -1,7 +1,8 @@
 """Every word a reader sees, once: the message catalogue of PAGE_LANGUAGE, the states, the headline, the dates.
 
-The catalogues are gettext files, one a language (`locales/<code>.po`), read with Babel; English is
-the source text. The JSON keeps its machine values (Statuspage's status names): only words change.
+The catalogues are gettext files, one a language (`locales/<code>.po`), compiled by Babel at set-up and
+read by the standard library's gettext; English is the source text. The JSON keeps its machine values
+(Statuspage's status names): only words change.
 """
 
 from __future__ import annotations
@@ -78,6 +79,22 @@ def precompile() -> list[Path]:
         path.write_bytes(compile_catalogue(po))
         written.append(path)
     return written
+
+
+@functools.cache
+def percent_form(language: str) -> tuple[str, str, str]:
+    """The locale's decimal sign and what its percent pattern puts around the number ("99.95%", "99,95 %").
+
+    Figures are 0 to 100 with two places, as Uptime Kuma shows them: no grouping sign is ever needed,
+    so a thousand services are formatted without Babel's number machinery each.
+    """
+    from babel import Locale
+    from babel.numbers import get_decimal_symbol
+
+    pattern = Locale.parse(language).percent_formats[None].pattern.split(";")[0]
+    number = pattern.strip("%\xa0\u202f ")  # "#,##0"
+    before, _, after = pattern.partition(number)
+    return get_decimal_symbol(language), before, after
 
 
 def platform_word(status: str, maintenance: bool, components: list[dict[str, Any]]) -> str:
@@ -163,14 +180,10 @@ class Words:
 
     def percent(self, value: float | None) -> str:
         """A figure as Uptime Kuma gives it, to two places, as the locale writes it; None is "no data"."""
-        from babel import Locale
-        from babel.numbers import format_percent
-
         if value is None:
             return self(NO_DATA)
-        # The locale's own pattern ("#,##0%", "#,##0 %"), with two places as Uptime Kuma shows them.
-        pattern = Locale.parse(self.language).percent_formats[None].pattern.replace("#,##0", "#,##0.00", 1)
-        return format_percent(value / 100, format=pattern, locale=self.language)
+        decimal, before, after = percent_form(self.language)
+        return f"{before}{value:.2f}{after}".replace(".", decimal)
 
 
 COMPONENT_STATES = {
