@@ -176,7 +176,7 @@ def main() -> int:
             "The first gap also holds the time the old writer lived on after its last upload (it uploads on a",
             "change or every PUBLISH_EVERY_SECONDS). The second is the lease, a second of store-clock slack and",
             "up to one run of the new site. The public PUTs are inflated by the handoffs: each new writer",
-            "uploads the whole set (13 objects); a quiet hour costs a writer its uploads every",
+            "uploads the whole set; a quiet hour costs a writer its uploads every",
             "PUBLISH_EVERY_SECONDS plus two private PUTs a run.",
         ]
     )
