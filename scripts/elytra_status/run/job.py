@@ -33,10 +33,11 @@ def run(config: settings.Config) -> tuple[int, str, str | None]:
     state = run_state.bind(run_state.load(config.state_file, now), config)
     s3_client = s3.LazyClient(config)  # one client for every S3 call of the run, made if one is needed
     turn: list[site.Turn] = []
+    signed = SignedS3(config)  # two sites: the store check and the lease share its connections
     try:
         if config.site_name:
-            site.check_store(config, state, SignedS3(config), now)
-        code, reason = run_with(config, state, now, s3_client, turn)
+            site.check_store(config, state, signed, now)
+        code, reason = run_with(config, state, now, s3_client, turn, signed)
     except site.SiteRefused as exc:
         return exits.EXIT_CONFIG, str(exc), None
     except site.StoreError as exc:
@@ -57,7 +58,12 @@ def run(config: settings.Config) -> tuple[int, str, str | None]:
 
 
 def run_with(
-    config: settings.Config, state: Any, now: Any, s3_client: Any, turn: list[site.Turn] | None = None
+    config: settings.Config,
+    state: Any,
+    now: Any,
+    s3_client: Any,
+    turn: list[site.Turn] | None = None,
+    signed: SignedS3 | None = None,
 ) -> tuple[int, str]:
     """One run; in two-site mode, its turn (appended to turn) decides whether it may write."""
     started = time.monotonic()
@@ -69,7 +75,7 @@ def run_with(
         duplicates = site.duplicate_names(found)
         if duplicates:
             raise site.SiteRefused(f"UPTIME_KUMA_STATUS_PAGE: {duplicates}; two sites need unique names")
-        taken.append(site.take_turn(config, state, found, SignedS3(config)))
+        taken.append(site.take_turn(config, state, found, signed or SignedS3(config)))
         if taken[0].took_over:
             restore.continue_history(config, state, s3_client, now)
             state.published.pop("digest", None)  # the other site's set is in the bucket: write this one whole
