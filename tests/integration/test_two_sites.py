@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -62,6 +62,13 @@ def one_handoff_back_to_the_primary(sites: TwoSites, n: int) -> None:
     assert sites.public()["site"] == "fra1"
 
 
+def primary_kuma_broken(sites: TwoSites) -> Callable[[], None]:
+    """The primary's Uptime Kuma answers 503 from now on; returns what puts it back."""
+    metrics = sites.primary.kuma.routes["/metrics"]
+    sites.primary.kuma.routes["/metrics"] = BROKEN
+    return lambda: sites.primary.kuma.routes.__setitem__("/metrics", metrics)
+
+
 def lease_writes(site: Site) -> list[float]:
     return [at for at, path in site.proxy.writes(public=False) if path.endswith("/lease.json")]
 
@@ -101,24 +108,22 @@ def test_primary_stops_standby_publishes_within_the_lease_and_one_run_then_one_h
 
 def test_primary_kuma_down_hands_over_after_the_grace_and_back_once_when_it_returns(sites):
     primary_writing(sites)
-    metrics = sites.primary.kuma.routes["/metrics"]
-    sites.primary.kuma.routes["/metrics"] = BROKEN
+    restore = primary_kuma_broken(sites)
     rounds = rounds_of(sites, 6)
     # Two broken runs are the grace (SITE_GRACE_RUNS=2): the primary publishes the honest unknown meanwhile.
     assert writers(rounds)[-1] == "ams3", rounds
     assert "site fra1: lease released: view broken for 3 runs; ams3 is healthy" in sites.primary.log_text()
     assert sites.public()["site"] == "ams3"
     assert sites.public()["platform_status"] != "operational"
-    sites.primary.kuma.routes["/metrics"] = metrics
+    restore()
     one_handoff_back_to_the_primary(sites, 10)
 
 
 def test_a_short_restart_of_the_primary_kuma_hands_nothing_over(sites):
     primary_writing(sites)
-    metrics = sites.primary.kuma.routes["/metrics"]
-    sites.primary.kuma.routes["/metrics"] = BROKEN
+    restore = primary_kuma_broken(sites)
     rounds = rounds_of(sites, 2)
-    sites.primary.kuma.routes["/metrics"] = metrics
+    restore()
     rounds += rounds_of(sites, 3)
     assert not any(r["ams3"] for r in rounds), rounds
     assert "lease released" not in sites.primary.log_text()
