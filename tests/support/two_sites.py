@@ -126,6 +126,8 @@ class TwoSites:
             "SITE_NAME": site.name,
             "SITE_ROLE": site.role,
             "SITE_LEASE_SECONDS": str(LEASE_SECONDS),
+            # No hold unless a test sets one: the handoff tests count runs, not minutes.
+            "SITE_HOLD_SECONDS": "0",
         }
 
     @property

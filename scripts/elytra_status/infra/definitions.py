@@ -54,7 +54,10 @@ SETTINGS = (
     Setting(
         "SITE_LEASE_SECONDS", "two sites: the writer's lease; at least 2x RUN_DEADLINE_SECONDS", "180", 10, 3600, True
     ),
-    Setting("SITE_GRACE_RUNS", "two sites: runs a writer's view may be broken before it hands over", "2", 1, 60, True),
+    Setting("SITE_GRACE_RUNS", "two sites: runs a writer may fail before it hands over", "2", 1, 60, True),
+    Setting(
+        "SITE_HOLD_SECONDS", "two sites: after a handoff the new writer keeps the lease so long", "600", 0, 86400, True
+    ),
     Setting("SITE_DRAIN", "two sites: `true` hands the lease to a healthy other site and keeps off it", "false"),
 )
 BY_NAME = {s.name: s for s in SETTINGS}

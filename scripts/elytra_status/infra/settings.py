@@ -59,6 +59,7 @@ class Config:
     site_role: str | None = None
     site_lease_seconds: int = 180
     site_grace_runs: int = 2
+    site_hold_seconds: int = 600
     site_drain: bool = False
     page_language: str = "en"
     warnings: tuple[str, ...] = ()
@@ -234,6 +235,7 @@ def parse_config(
         site_role=site_role,
         site_lease_seconds=site_lease(values, bool(site_name)),
         site_grace_runs=_whole(values, "SITE_GRACE_RUNS"),
+        site_hold_seconds=_whole(values, "SITE_HOLD_SECONDS"),
         site_drain=v.flag(values, "SITE_DRAIN"),
         page_language=v.language(values),
         warnings=tuple(warnings),

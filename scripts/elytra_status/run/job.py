@@ -37,6 +37,8 @@ def run(config: settings.Config) -> tuple[int, str, str | None]:
     try:
         if config.site_name:
             site.check_store(config, state, signed, now)
+        elif config.status_bucket:
+            unsited_check(config, state, signed, now)
         code, reason = run_with(config, state, now, s3_client, turn, signed)
     except site.SiteRefused as exc:
         return exits.EXIT_CONFIG, str(exc), None
@@ -53,8 +55,18 @@ def run(config: settings.Config) -> tuple[int, str, str | None]:
     if foreign:
         log.warning("%s: its files are replaced by this generator's; two generators on one bucket fight", foreign)
         reason = f"{reason}; {foreign}" if reason else foreign
-    line = turn[0].line(config.site_role or "") if turn else None
-    return code, reason, line
+    if not turn:
+        return code, reason, None
+    site.finish(config, turn[0], signed)
+    return code, reason, turn[0].line(config.site_role or "")
+
+
+def unsited_check(config: settings.Config, state: Any, signed: SignedS3, now: Any) -> None:
+    """One site: refused on a folder whose two-site lease is live; a store that does not answer is asked again."""
+    try:
+        site.check_unsited(config, state, signed, now)
+    except site.StoreError as exc:
+        log.warning("the two-site lease was not checked this run: %s", exc)
 
 
 def run_with(
@@ -92,9 +104,13 @@ def run_with(
 
     code, run = pipeline.generate(config, now, state, s3_client=s3_client, gate=gate, on_sources=on_sources)
     log.info("step status: %.2fs, exit %d", time.monotonic() - started, code)
+    # The writer's outcome, for its health: published, nothing new to publish (None), or not published.
+    outcome = taken[0] if taken else site.Turn()
+    outcome.published = False
     if code == exits.EXIT_FAILED:
         return code, REASONS[code]
     if run.publish_reason is None:
+        outcome.published = None
         if not taken:  # the bucket already holds this content, uploaded under PUBLISH_EVERY_SECONDS ago
             log.info("step upload: nothing to upload, no AWS CLI started")
         return code, REASONS[code]
@@ -103,7 +119,7 @@ def run_with(
         refused = taken[0].may_upload(config)
         if refused:
             log.warning("site %s: not uploading: %s", config.site_name, refused)
-            return code, REASONS[code]
+            return exits.EXIT_UPLOAD_FAILED, f"not uploaded: {refused}"
         until = taken[0].until
     log.info("uploading: %s", run.publish_reason)
     started = time.monotonic()
@@ -113,6 +129,7 @@ def run_with(
         return exits.EXIT_FAILED, "status.json refused for upload"
     if upload_code != exits.EXIT_OK:
         return upload_code, REASONS[exits.EXIT_UPLOAD_FAILED]
+    outcome.published = True
     return code, REASONS[code]
 
 
