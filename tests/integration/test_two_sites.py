@@ -112,7 +112,7 @@ def test_primary_kuma_down_hands_over_after_the_grace_and_back_once_when_it_retu
     rounds = rounds_of(sites, 6)
     # Two broken runs are the grace (SITE_GRACE_RUNS=2): the primary publishes the honest unknown meanwhile.
     assert writers(rounds)[-1] == "ams3", rounds
-    assert "site fra1: lease released: view broken for 3 runs; ams3 is healthy" in sites.primary.log_text()
+    assert "site fra1: lease released: 3 runs failed in a row; ams3 is healthy" in sites.primary.log_text()
     assert sites.public()["site"] == "ams3"
     assert sites.public()["platform_status"] != "operational"
     restore()

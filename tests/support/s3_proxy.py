@@ -35,6 +35,8 @@ class S3Proxy:
     ) -> None:
         self.upstream = urlsplit(upstream)
         self.fail_puts: set[str] = set()
+        # (method, path) -> a status to answer instead of forwarding (403: refused, 503: cut off), or None
+        self.refuse: Callable[[str, str], int | None] | None = None
         self.puts: list[str] = []
         self.log: list[tuple[float, str, str, int]] = []
         self.after_put = after_put
@@ -50,6 +52,18 @@ class S3Proxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 path = self.path.split("?")[0]
+                refused = proxy.refuse(self.command, path) if proxy.refuse else None
+                if refused:
+                    proxy.log.append((time.time(), self.command, path, refused))
+                    code = b"AccessDenied" if refused == 403 else b"ServiceUnavailable"
+                    error = b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>" + code + b"</Code></Error>"
+                    self.send_response(refused)
+                    self.send_header("Content-Type", "application/xml")
+                    self.send_header("Content-Length", str(len(error)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(error)
+                    return
                 if self.command == "PUT":
                     proxy.puts.append(path)
                     if any(path.endswith(key) for key in proxy.fail_puts):

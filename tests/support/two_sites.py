@@ -31,6 +31,8 @@ class Site:
     proxy: S3Proxy
     env_file: Path = field(init=False)
     settings: dict[str, str] = field(default_factory=dict)
+    wrap: list[str] = field(default_factory=list)  # a command the run goes through, e.g. faketime
+    env: dict[str, str] = field(default_factory=dict)  # more of the run's environment, e.g. ELYTRA_FAULT
 
     def write_settings(self, **changes: str) -> None:
         self.settings.update(changes)
@@ -41,8 +43,9 @@ class Site:
         home = self.folder / "home"
         home.mkdir(exist_ok=True)
         command = ["bash", str(ROOT / "scripts" / "generate_and_upload.sh"), "--env-file", str(self.env_file)]
+        extra = [f"{k}={v}" for k, v in self.env.items()]
         return subprocess.Popen(
-            ["env", "-i", "PATH=/usr/bin:/bin", f"HOME={home}", *command],
+            ["env", "-i", "PATH=/usr/bin:/bin", f"HOME={home}", *extra, *self.wrap, *command],
             cwd=self.folder,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -94,6 +97,7 @@ class TwoSites:
         self.s3.put_object(Bucket=self.backups, Key="db/nightly.sql.gz", Body=b"data")
         lock = threading.Lock() if one_at_a_time else None
         self.sites: list[Site] = []
+        self.codes: dict[str, int] = {}  # each site's exit code in the last round
         for number, (name, role) in enumerate((("fra1", "primary"), ("ams3", "standby"))):
             kuma = ReplayServer()
             kuma.serve_version("2.5.3")
@@ -145,6 +149,7 @@ class TwoSites:
         procs = [(site, site.start()) for site in sites]
         for _, proc in procs:
             proc.communicate(timeout=60)
+        self.codes = {site.name: proc.returncode for site, proc in procs}
         return {site.name: len(site.proxy.writes(since)) for site, _ in procs}
 
     def public(self, key: str = STATUS_KEY) -> dict:

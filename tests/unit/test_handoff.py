@@ -31,7 +31,9 @@ def test_the_holder_renews_while_its_view_is_healthy_or_nobody_else_is():
 def test_a_broken_holder_keeps_the_lease_through_the_grace_then_releases_it_to_a_healthy_site():
     assert decide(me(healthy=False, broken=2), FRA, False, [peer()]).action == "renew"
     decision = decide(me(healthy=False, broken=3), FRA, False, [peer()])
-    assert decision.action == "release" and AMS in decision.why
+    assert decision.action == "release" and AMS in decision.why and decision.failed
+    # Runs that failed to publish count as much as a broken view: the view alone is not the job.
+    assert decide(me(healthy=True, broken=3), FRA, False, [peer()]).action == "release"
 
 
 def test_a_drained_holder_hands_over_only_to_a_healthy_site():
@@ -73,6 +75,9 @@ def test_after_a_handoff_the_new_writer_holds_the_lease_for_the_hold_time_unless
 
 def test_an_unhealthy_primary_takes_a_free_lease_only_when_no_site_is_healthy():
     assert decide(me(healthy=False), None, True, [peer()]).action == "wait"
+    # It released the lease because its runs failed: its view alone does not make it fit to take it again.
+    assert decide(me(healthy=True, broken=3), None, True, [peer()]).action == "wait"
+    assert decide(me(healthy=True, broken=3), None, True, [peer(healthy=False)]).action == "take"
     assert decide(me(healthy=False), None, True, [peer(healthy=False)]).action == "take"
 
 

@@ -45,11 +45,15 @@ def run(config: settings.Config) -> tuple[int, str, str | None]:
     except site.StoreError as exc:
         log.error("site %s: %s; the store was not checked this run, nothing is written", config.site_name, exc)
         code, reason = exits.EXIT_UPLOAD_FAILED, f"the status bucket did not answer ({exc})"
+    if turn and turn[0].gave_up and code == exits.EXIT_OK:
+        # Its last runs could not publish: the lease went to a healthy site, and the exit code says why.
+        code, reason = exits.EXIT_UPLOAD_FAILED, "this site's last runs failed: it released the lease"
     public_set.forget_foreign(state.published, now, config.publish_every_seconds)
     if not run_state.save(config.state_file, state) and code not in (exits.EXIT_FAILED, exits.EXIT_UPLOAD_FAILED):
+        done = "published" if not turn or turn[0].writer else "not the writer this run"
         code, reason = (
             exits.EXIT_STATE_NOT_SAVED,
-            f"published, but the run's memory was not saved to {config.state_file} (STATE_FILE)",
+            f"{done}, but the run's memory was not saved to {config.state_file} (STATE_FILE)",
         )
     foreign = public_set.foreign_warning(state.published)
     if foreign:

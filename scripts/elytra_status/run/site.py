@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 # The store is checked for conditional writes at a site's first run, then once a day.
 STORE_CHECK_EVERY_SECONDS = 86_400
+# The other sites' generator ids kept in the state: the state schema's bound.
+MAX_PEER_IDS = 16
 MACHINE_ID_FILES = (Path("/etc/machine-id"), Path("/var/lib/dbus/machine-id"))
 
 StoreError = lease.StoreError
@@ -54,17 +56,20 @@ class Turn:
     why: str = ""
     peers: frozenset[str] = field(default_factory=frozenset)  # the generator ids of the other sites
     published: bool | None = None  # the writer published (True), had nothing new (None), or did not (False)
+    gave_up: bool = False  # it released the lease because its runs failed: this run failed too
     start: site_health.Counts = field(default_factory=lambda: site_health.Counts(0, 0, None))
     began: float = field(default_factory=timing.lease_clock)
     written: health.Health | None = None  # the health object this run wrote when its turn began
 
     def ok(self) -> bool:
-        return site_health.run_ok(self.healthy, self.writer, self.published)
+        return not self.gave_up and site_health.run_ok(self.healthy, self.writer, self.published)
 
     def line(self, role: str) -> str:
         """The heartbeat's words: "writing" only when the run published or had nothing new to publish."""
         if self.writer and self.ok():
             return f"{role}, writing"
+        if self.gave_up:
+            return f"{role}, not healthy: {self.why if not self.healthy else 'released the lease after failed runs'}"
         if self.writer:
             return f"{role}, not healthy: {self.why if not self.healthy else 'holds the lease but did not publish'}"
         return f"{role}, ready" if self.healthy else f"{role}, not healthy: {self.why}"
@@ -183,8 +188,9 @@ def take_turn(config: Config, state: RunState, run: StatusRun, client: Any) -> T
         return turn
     mine = next((h for h in everyone if h.site == name and h.install == install), None)
     peers = [h for h in everyone if h.site != name]
-    turn.peers = frozenset(p.generator for p in peers)
-    state.site["peers"] = sorted(turn.peers)
+    # Ids seen before are kept (bounded): a site that lost its state has a new id, but its objects carry the old.
+    known = list(dict.fromkeys([*(p.generator for p in peers), *state.site.get("peers", [])]))[:MAX_PEER_IDS]
+    turn.peers, state.site["peers"] = frozenset(known), known
     turn.start = site_health.counts(_last(mine))
     turn.healthy, turn.why = own_view(config, run, offset)
     me = health.Health(
@@ -250,6 +256,7 @@ def act(config: Config, decision: Decision, held: lease.Lease, turn: Turn, clien
         return
     if decision.action == "release":
         log.warning("site %s: lease released: %s", config.site_name, decision.why)
+        turn.gave_up = decision.failed
         return
     turn.writer, turn.until = True, sent + config.site_lease_seconds
     turn.took_over = decision.action == "take"
