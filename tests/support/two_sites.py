@@ -162,3 +162,26 @@ class TwoSites:
         for site in self.sites:
             site.proxy.close()
             site.kuma.close()
+
+
+def primary_writing(sites: TwoSites) -> None:
+    """The primary takes the lease first (the standby leaves a missing lease to a healthy primary)."""
+    assert sites.primary.run().returncode == 0, sites.primary.log_text()[-2000:]
+    assert sites.lease()["site"] == "fra1"
+    assert sites.round() == {"fra1": 0, "ams3": 0} or sites.lease()["site"] == "fra1"
+
+
+def writers(rounds: list[dict[str, int]]) -> list[str]:
+    """Who wrote in each round that had a writer, in order."""
+    return [next(name for name, count in r.items() if count) for r in rounds if any(r.values())]
+
+
+def handoffs(sequence: list[str]) -> int:
+    return sum(1 for a, b in zip(sequence, sequence[1:], strict=False) if a != b)
+
+
+def rounds_of(sites: TwoSites, n: int) -> list[dict[str, int]]:
+    """n rounds of both sites at once; never two writers in one."""
+    rounds = [sites.round() for _ in range(n)]
+    assert all(not (r["fra1"] and r["ams3"]) for r in rounds), rounds
+    return rounds
