@@ -7,16 +7,14 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from support.kuma_replay import Reply
+from support.sickness import a_monitor_goes_down, fault, refused_public_puts
 from support.two_sites import LEASE_SECONDS, TwoSites
 
 GRACE = 2  # SITE_GRACE_RUNS' default
-FAULTY_PYTHON = Path(__file__).resolve().parents[1] / "support" / "faulty_python"
 
 
 @pytest.fixture
@@ -33,15 +31,6 @@ def sites(moto, tmp_path, recorder) -> Iterator[TwoSites]:
         )
     yield pair
     pair.close()
-
-
-def a_monitor_goes_down(sites: TwoSites) -> None:
-    """The same monitor goes down at both sites' Uptime Kumas: there is something new to publish."""
-    for site in sites.sites:
-        metrics = site.kuma.routes["/metrics"]
-        body = re.sub(rb"^(monitor_status\{[^}]*\}) 1$", rb"\1 0", metrics.body, count=1, flags=re.M)
-        assert body != metrics.body
-        site.kuma.routes["/metrics"] = Reply(metrics.status, metrics.headers, body)
 
 
 def heartbeats(recorder) -> dict[str, tuple[str, str]]:
@@ -62,15 +51,8 @@ def clock(offset: str) -> Callable[[TwoSites], None]:
     return sicken
 
 
-def refused_public_puts(sites: TwoSites) -> None:
-    sites.primary.proxy.refuse = lambda method, path: 403 if method == "PUT" and "/.sites/" not in path else None
-
-
-def fault(name: str) -> Callable[[TwoSites], None]:
-    def sicken(sites: TwoSites) -> None:
-        sites.primary.env.update(ELYTRA_PYTHON=str(FAULTY_PYTHON), ELYTRA_FAULT=name)
-
-    return sicken
+def faulty(name: str) -> Callable[[TwoSites], None]:
+    return lambda sites: fault(sites, name)
 
 
 def state_folder_unwritable(sites: TwoSites) -> None:
@@ -87,9 +69,9 @@ CASES = {
     "clock 300 s ahead": (clock("+300s"), 1, "primary, not healthy: clock 30[01] s ahead of the store"),
     "clock 300 s behind": (clock("-300s"), 1, "primary, not healthy: clock (299|300) s behind the store"),
     "public PUTs refused": (refused_public_puts, 4, f"primary, not healthy: {DID_NOT_PUBLISH}"),
-    "the AWS CLI gone": (fault("no-aws"), 4, f"primary, not healthy: {DID_NOT_PUBLISH}"),
+    "the AWS CLI gone": (faulty("no-aws"), 4, f"primary, not healthy: {DID_NOT_PUBLISH}"),
     "state folder unwritable": (state_folder_unwritable, 1, f"primary, not healthy: {DID_NOT_PUBLISH}"),
-    "an exception in the run": (fault("raise"), 1, "unexpected RuntimeError: injected by the test"),
+    "an exception in the run": (faulty("raise"), 1, "unexpected RuntimeError: injected by the test"),
 }
 
 

@@ -67,6 +67,14 @@ class Site:
         for pid in session_members(proc.pid):
             os.kill(pid, signal.SIGSTOP)
 
+    @staticmethod
+    def freeze_pid(pid: int) -> None:
+        os.kill(pid, signal.SIGSTOP)
+
+    @staticmethod
+    def thaw_pid(pid: int) -> None:
+        os.kill(pid, signal.SIGCONT)
+
     def thaw(self, proc: subprocess.Popen) -> None:
         for pid in session_members(proc.pid):
             os.kill(pid, signal.SIGCONT)
