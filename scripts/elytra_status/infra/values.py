@@ -169,9 +169,12 @@ def prefixes(values: Mapping[str, str]) -> tuple[str, ...]:
 
 
 def region_from_endpoint(endpoint_url: str) -> str:
-    """`nyc3` from https://nyc3.digitaloceanspaces.com; us-east-1 for anything else."""
+    """`nyc3` from https://nyc3.digitaloceanspaces.com, `eu-central-1` from s3.eu-central-1.amazonaws.com;
+    us-east-1 for anything else."""
     host = urlsplit(endpoint_url).hostname or ""
-    match = re.fullmatch(r"([a-z0-9-]+)\.digitaloceanspaces\.com", host)
+    match = re.fullmatch(r"([a-z0-9-]+)\.digitaloceanspaces\.com", host) or re.fullmatch(
+        r"s3[.-](?:dualstack\.)?([a-z]{2}(?:-[a-z]+)+-[0-9])\.amazonaws\.com", host
+    )
     return match.group(1) if match else "us-east-1"
 
 

@@ -70,7 +70,8 @@ def check_store(config: Config, state: RunState, client: Any, now: datetime) -> 
         return
     refused = lease.ignores_conditions(client, site_key(config, lease.PROBE_NAME))
     if refused:
-        raise SiteRefused(f"SPACES_ENDPOINT: {refused}; two-site mode needs a store that honours them (README)")
+        setting = config.status_store.endpoint_setting
+        raise SiteRefused(f"{setting}: {refused}; two-site mode needs a store that honours them (README)")
     state.site["store_checked_at"] = timing.iso_z(now)
 
 
@@ -151,7 +152,8 @@ def take_turn(config: Config, state: RunState, run: StatusRun, client: Any) -> T
         )
         health.write(client, site_key(config, health.PREFIX + f"{config.site_name}.json"), mine)
     except lease.StoreError as exc:
-        log.error("site %s: %s; this run does not write (the status bucket, SPACES_ENDPOINT)", config.site_name, exc)
+        setting = config.status_store.endpoint_setting
+        log.error("site %s: %s; this run does not write (the status bucket, %s)", config.site_name, exc, setting)
         turn.writer, turn.healthy, turn.why = False, False, str(exc)
     return turn
 
