@@ -164,9 +164,13 @@ def test_messages_about_the_status_bucket_name_the_setting_that_points_at_it():
     assert "check SPACES_ENDPOINT" in str(source_error(gone, own, "backups"))
 
 
-def test_the_state_names_the_status_endpoint_only_when_it_has_its_own():
-    from elytra_status.run.state import source_of
+def test_the_state_names_the_status_endpoint_only_when_it_has_its_own(tmp_path):
+    from elytra_status.run import state as run_state
 
-    assert "STATUS_ENDPOINT" not in source_of(parse_config(SPACES))  # older states keep their source
-    moved = source_of(parse_config({**SPACES, "STATUS_ENDPOINT": "s3.example.com"}))
-    assert moved["STATUS_ENDPOINT"] == "https://s3.example.com"
+    assert "STATUS_ENDPOINT" not in run_state.source_of(parse_config(SPACES))  # older states keep their source
+    own = parse_config({**SPACES, "STATUS_ENDPOINT": "s3.example.com"})
+    assert run_state.source_of(own)["STATUS_ENDPOINT"] == "https://s3.example.com"
+    path = tmp_path / "state.json"
+    assert run_state.save(path, run_state.bind(run_state.RunState(), own))
+    again = run_state.load(path)  # read back whole, not moved aside as damaged
+    assert again.source == run_state.source_of(own) and list(tmp_path.iterdir()) == [path]
