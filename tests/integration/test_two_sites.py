@@ -1,6 +1,7 @@
 """Two sites, one page: a primary and a standby, each with its own Uptime Kuma, settings, state and lock,
 writing one moto through a logging proxy each. "Writes" are PUTs of public files; the lease and health
-objects are counted apart. Runs come every couple of seconds, with a 12-second lease."""
+objects are counted apart. Runs come every couple of seconds, with a 12-second lease. The race and the
+takeover run on SeaweedFS too (the status bucket there, the backups on moto)."""
 
 from __future__ import annotations
 
@@ -26,9 +27,14 @@ SETTINGS = {"SPACES_ACCESS_KEY": ACCESS_KEY, "SPACES_SECRET_KEY": SECRET_KEY, "S
 BROKEN = Reply(503, [("Content-Type", "text/plain")], b"Service Unavailable")
 
 
+STORES = ["moto", "seaweedfs"]
+
+
 @pytest.fixture
-def sites(moto, tmp_path) -> Iterator[TwoSites]:
-    pair = TwoSites(moto.url, tmp_path)
+def sites(request, moto, tmp_path) -> Iterator[TwoSites]:
+    """On moto; parametrized indirectly with "seaweedfs", the status bucket is on SeaweedFS."""
+    store = request.getfixturevalue("seaweedfs") if getattr(request, "param", "moto") == "seaweedfs" else None
+    pair = TwoSites(moto.url, tmp_path, store=store)
     yield pair
     pair.close()
 
@@ -61,6 +67,7 @@ def test_both_sites_in_rounds_never_both_write(sites):
     assert requests.get(url, timeout=5).status_code == 403
 
 
+@pytest.mark.parametrize("sites", STORES, indirect=True)
 def test_primary_stops_standby_publishes_within_the_lease_and_one_run_then_one_handoff_back(sites):
     primary_writing(sites)
     for _ in range(3):
@@ -106,14 +113,23 @@ def test_a_short_restart_of_the_primary_kuma_hands_nothing_over(sites):
     assert "lease released" not in sites.primary.log_text()
 
 
-def test_two_sites_taking_the_lease_at_the_same_moment_exactly_one_wins(moto, tmp_path):
-    """Through the one-at-a-time proxy: moto alone checks and writes without a lock."""
-    one_at_a_time = threading.Lock()
-    proxies = [S3Proxy(moto.url, one_at_a_time=one_at_a_time) for _ in range(2)]
+@pytest.mark.parametrize("store", STORES)
+def test_two_sites_taking_the_lease_at_the_same_moment_exactly_one_wins(store, request, moto, tmp_path):
+    """moto, through the one-at-a-time proxy: it checks and writes without a lock. SeaweedFS, straight: it orders
+    a key's writes itself; the status bucket is there, by STATUS_ENDPOINT, the backups' settings on moto."""
     bucket = "race-" + tmp_path.name[-20:].lower().replace("_", "-")
-    s3 = s3_client(moto.url)
+    if store == "moto":
+        one_at_a_time = threading.Lock()
+        proxies = [S3Proxy(moto.url, one_at_a_time=one_at_a_time) for _ in range(2)]
+        s3 = s3_client(moto.url)
+        settings = [{**SETTINGS, "SPACES_ENDPOINT": p.url, "STATUS_BUCKET": bucket} for p in proxies]
+    else:
+        weed, proxies = request.getfixturevalue("seaweedfs"), []
+        s3 = s3_client(weed.url, weed.access, weed.secret)
+        own = {"STATUS_ENDPOINT": weed.url, "STATUS_ACCESS_KEY": weed.access, "STATUS_SECRET_KEY": weed.secret}
+        settings = [{**SETTINGS, "SPACES_ENDPOINT": moto.url, **own, "STATUS_BUCKET": bucket}] * 2
     s3.create_bucket(Bucket=bucket)
-    clients = [SignedS3(parse_config({**SETTINGS, "SPACES_ENDPOINT": p.url, "STATUS_BUCKET": bucket})) for p in proxies]
+    clients = [SignedS3(parse_config(values)) for values in settings]
     try:
         for trial in range(20):
             key = f"trial-{trial}/.sites/lease.json"

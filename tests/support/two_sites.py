@@ -1,5 +1,6 @@
 """Two sites on one machine: two stand-in Uptime Kumas, two generators with their own settings, state and
-lock, and one moto, each site reaching it through a proxy of its own that logs its requests."""
+lock, and one store for the status bucket (moto, or SeaweedFS with the backups left on moto), each site
+reaching it through a proxy of its own that logs its requests."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 from support.commands import ROOT, write_env
 from support.kuma_replay import API_KEY, ReplayServer
 from support.s3_proxy import S3Proxy
-from support.servers import ACCESS_KEY, SECRET_KEY, new_bucket, s3_client
+from support.servers import ACCESS_KEY, SECRET_KEY, SeaweedFS, new_bucket, s3_client
 
 # Short enough for tests: runs every few seconds, a lease of 12 s (2x the deadline, over the upload's 5 s + 2).
 LEASE_SECONDS = 12
@@ -95,15 +96,22 @@ def session_members(sid: int) -> list[int]:
 
 
 class TwoSites:
-    """A primary and a standby in front of one moto; sites[0] is the primary."""
+    """A primary and a standby in front of one store; sites[0] is the primary.
 
-    def __init__(self, moto_url: str, root: Path, one_at_a_time: bool = True) -> None:
-        self.moto_url = moto_url
-        self.s3 = s3_client(moto_url)
+    store None: everything on moto (SPACES_ENDPOINT), whose writes of one key the proxies put one after
+    another. A SeaweedFS: the status bucket there (STATUS_ENDPOINT and its own keys), the backups on moto;
+    SeaweedFS orders a key's conditional writes itself, so nothing is serialized in front of it.
+    """
+
+    def __init__(self, moto_url: str, root: Path, one_at_a_time: bool = True, store: SeaweedFS | None = None) -> None:
+        self.moto_url, self.store = moto_url, store
+        self.store_url = store.url if store else moto_url
+        self.s3 = s3_client(store.url, store.access, store.secret) if store else s3_client(moto_url)
         self.bucket = new_bucket(self.s3, "status")
-        self.backups = new_bucket(self.s3, "backups")
-        self.s3.put_object(Bucket=self.backups, Key="db/nightly.sql.gz", Body=b"data")
-        lock = threading.Lock() if one_at_a_time else None
+        backups = s3_client(moto_url)
+        self.backups = new_bucket(backups, "backups")
+        backups.put_object(Bucket=self.backups, Key="db/nightly.sql.gz", Body=b"data")
+        lock = threading.Lock() if one_at_a_time and not store else None
         self.sites: list[Site] = []
         self.codes: dict[str, int] = {}  # each site's exit code in the last round
         for number, (name, role) in enumerate((("fra1", "primary"), ("ams3", "standby"))):
@@ -113,18 +121,27 @@ class TwoSites:
                 kuma.shift_ids(100)  # the other site's Uptime Kuma numbers the same monitors apart
             folder = root / name
             folder.mkdir(parents=True)
-            site = Site(name, role, folder, kuma, S3Proxy(moto_url, one_at_a_time=lock))
+            site = Site(name, role, folder, kuma, S3Proxy(self.store_url, one_at_a_time=lock))
             site.write_settings(**self.settings_of(site))
             self.sites.append(site)
 
     def settings_of(self, site: Site) -> dict[str, str]:
+        store = self.store
+        own = {}
+        if store:  # the status bucket on its own store, through this site's proxy
+            own = {
+                "STATUS_ENDPOINT": site.proxy.url,
+                "STATUS_ACCESS_KEY": store.access,
+                "STATUS_SECRET_KEY": store.secret,
+            }
         return {
             "UPTIME_KUMA_URL": site.kuma.url,
             "UPTIME_KUMA_API_KEY": API_KEY,
             "UPTIME_KUMA_STATUS_PAGE": "elytra",
-            "SPACES_ENDPOINT": site.proxy.url,
+            "SPACES_ENDPOINT": self.moto_url if store else site.proxy.url,
             "SPACES_ACCESS_KEY": ACCESS_KEY,
             "SPACES_SECRET_KEY": SECRET_KEY,
+            **own,
             "STATUS_BUCKET": self.bucket,
             "STATUS_BUCKET_KEY": STATUS_KEY,
             "BACKUP_BUCKET": self.backups,

@@ -39,9 +39,9 @@ def aws_environment(config: Config) -> dict[str, str]:
         "PATH": f"{AWS_PYTHON.parent}:/usr/bin:/bin",
         "HOME": os.environ.get("HOME", "/tmp"),
         "LANG": "C.UTF-8",
-        "AWS_ACCESS_KEY_ID": config.spaces_access_key,
-        "AWS_SECRET_ACCESS_KEY": config.spaces_secret_key,
-        "AWS_DEFAULT_REGION": config.spaces_region,
+        "AWS_ACCESS_KEY_ID": config.status_store.access_key,
+        "AWS_SECRET_ACCESS_KEY": config.status_store.secret_key,
+        "AWS_DEFAULT_REGION": config.status_store.region,
         # No profile, no ~/.aws: what config/.env says is all that counts.
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
@@ -66,9 +66,9 @@ def upload_command(staging: Path, config: Config, generator: str) -> list[str]:
         "--metadata",
         f"{public_set.META_KEY}={generator}",
         "--endpoint-url",
-        config.spaces_endpoint,
+        config.status_store.endpoint,
         "--region",
-        config.spaces_region,
+        config.status_store.region,
         "--acl",
         "public-read",
         "--cache-control",
@@ -97,18 +97,15 @@ def upload_command(staging: Path, config: Config, generator: str) -> list[str]:
 def explain_aws_failure(stderr: str, config: Config) -> str:
     """One line out of the AWS CLI's error output, naming what to fix."""
     code = re.search(r"An error occurred \(([^)]+)\)", stderr)
-    bucket = config.status_bucket
+    bucket, store = config.status_bucket, config.status_store
     if code and code.group(1) in ("NoSuchBucket", "404"):
-        return f"bucket {bucket!r} does not exist at {config.spaces_endpoint}: check STATUS_BUCKET"
+        return f"bucket {bucket!r} does not exist at {store.endpoint}: check STATUS_BUCKET"
     if code and code.group(1) in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403"):
-        return (
-            f"Spaces credentials rejected ({code.group(1)}) for bucket {bucket!r}:"
-            " check SPACES_ACCESS_KEY and SPACES_SECRET_KEY"
-        )
+        return f"credentials rejected ({code.group(1)}) for bucket {bucket!r}: check {store.keys_setting}"
     if "Could not connect" in stderr or "Connect timeout" in stderr or "EndpointConnectionError" in stderr:
-        return f"cannot reach {config.spaces_endpoint}: check SPACES_ENDPOINT and the network"
+        return f"cannot reach {store.endpoint}: check {store.endpoint_setting} and the network"
     if code:
-        return f"upload refused by {config.spaces_endpoint}: {code.group(1)}"
+        return f"upload refused by {store.endpoint}: {code.group(1)}"
     last = [line for line in stderr.strip().splitlines() if line.strip()]
     return f"aws s3 cp failed: {last[-1][:300] if last else 'no message'}"
 

@@ -31,7 +31,8 @@ def run(config: settings.Config) -> tuple[int, str, str | None]:
     """
     now = timing.utc_now()
     state = run_state.bind(run_state.load(config.state_file, now), config)
-    s3_client = s3.LazyClient(config)  # one client for every S3 call of the run, made if one is needed
+    # One client for every S3 call of the run on each store (one in all when they share it), made if needed.
+    backup_client, s3_client = s3.run_clients(config)
     turn: list[site.Turn] = []
     signed = SignedS3(config)  # two sites: the store check and the lease share its connections
     try:
@@ -39,7 +40,7 @@ def run(config: settings.Config) -> tuple[int, str, str | None]:
             site.check_store(config, state, signed, now)
         elif config.status_bucket:
             unsited_check(config, state, signed, now)
-        code, reason = run_with(config, state, now, s3_client, turn, signed)
+        code, reason = run_with(config, state, now, s3_client, turn, signed, backup_client)
     except site.SiteRefused as exc:
         return exits.EXIT_CONFIG, str(exc), None
     except site.StoreError as exc:
@@ -80,6 +81,7 @@ def run_with(
     s3_client: Any,
     turn: list[site.Turn] | None = None,
     signed: SignedS3 | None = None,
+    backup_client: Any = None,
 ) -> tuple[int, str]:
     """One run; in two-site mode, its turn (appended to turn) decides whether it may write."""
     started = time.monotonic()
@@ -106,7 +108,9 @@ def run_with(
         problem = "the bucket did not answer this run" if found is None else "; ".join(found.problems[:3]) or None
         return change_gate.reason_to_publish(published, digest, problem, now, config.publish_every_seconds)
 
-    code, run = pipeline.generate(config, now, state, s3_client=s3_client, gate=gate, on_sources=on_sources)
+    code, run = pipeline.generate(
+        config, now, state, s3_client=s3_client, gate=gate, on_sources=on_sources, backup_client=backup_client
+    )
     log.info("step status: %.2fs, exit %d", time.monotonic() - started, code)
     # The writer's outcome, for its health: published, nothing new to publish (None), or not published.
     outcome = taken[0] if taken else site.Turn()

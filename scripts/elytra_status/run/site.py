@@ -91,7 +91,8 @@ def check_store(config: Config, state: RunState, client: Any, now: datetime) -> 
         return
     refused = lease.ignores_conditions(client, site_key(config, lease.PROBE_NAME))
     if refused:
-        raise SiteRefused(f"SPACES_ENDPOINT: {refused}; two-site mode needs a store that honours them (README)")
+        setting = config.status_store.endpoint_setting
+        raise SiteRefused(f"{setting}: {refused}; two-site mode needs a store that honours them (README)")
     state.site["store_checked_at"] = timing.iso_z(now)
 
 
@@ -112,6 +113,11 @@ def check_unsited(config: Config, state: RunState, client: Any, now: datetime) -
             f" (renewed {held.age:.0f}s ago): set SITE_NAME and SITE_ROLE here too, or stop the other sites first"
         )
     state.site["lease_checked_at"] = timing.iso_z(now)
+
+
+def where(config: Config) -> str:
+    """The setting that names the status bucket's store, for messages."""
+    return config.status_store.endpoint_setting
 
 
 def duplicate_names(run: StatusRun) -> str | None:
@@ -183,7 +189,7 @@ def take_turn(config: Config, state: RunState, run: StatusRun, client: Any) -> T
         offset = (timing.utc_now() - held.store_date).total_seconds() if held.store_date else None
         everyone = health.read_all(client, key_prefix(config) + SITES_FOLDER)
     except lease.StoreError as exc:
-        log.error("site %s: %s; this run does not write (the status bucket, SPACES_ENDPOINT)", name, exc)
+        log.error("site %s: %s; this run does not write (the status bucket, %s)", name, exc, where(config))
         turn.why = str(exc)
         return turn
     mine = next((h for h in everyone if h.site == name and h.install == install), None)
@@ -236,7 +242,7 @@ def take_turn(config: Config, state: RunState, run: StatusRun, client: Any) -> T
         turn.written = me
         health.write(client, site_key(config, health.PREFIX + f"{name}.json"), me)
     except lease.StoreError as exc:
-        log.error("site %s: %s; this run does not write (the status bucket, SPACES_ENDPOINT)", name, exc)
+        log.error("site %s: %s; this run does not write (the status bucket, %s)", name, exc, where(config))
         turn.writer, turn.healthy, turn.why, turn.written = False, False, str(exc), None
     return turn
 

@@ -54,13 +54,16 @@ class RunState:
 
 def source_of(config: Config) -> dict[str, str]:
     """The identity of what a state describes: one Uptime Kuma page, one public object. Never published."""
-    return {
+    source = {
         "UPTIME_KUMA_URL": config.uptime_kuma_url,
         "UPTIME_KUMA_STATUS_PAGE": config.uptime_kuma_status_page or "",
         "STATUS_BUCKET": config.status_bucket,
         "STATUS_BUCKET_KEY": config.status_bucket_key,
         "SPACES_ENDPOINT": config.spaces_endpoint,
     }
+    if config.status_store.endpoint_setting == "STATUS_ENDPOINT":  # only then: older states name no such key
+        source["STATUS_ENDPOINT"] = config.status_store.endpoint
+    return source
 
 
 class DamagedState(ValueError):
