@@ -47,7 +47,7 @@ def publish(
     if foreign:
         published["foreign"] = foreign
     try:
-        upload(staging, config, generator, until=until)
+        upload(staging, list(objects), config, generator, until=until)
         etags = verify(config, sizes, client, generator)
     except PublishError as exc:
         log.error("upload to %s failed: %s; the next run writes the whole set again", target, exc)
