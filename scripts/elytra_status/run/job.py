@@ -10,7 +10,7 @@ from elytra_status.infra import exits, http_session, s3, settings, timing
 from elytra_status.infra.logs import log
 from elytra_status.infra.signed_s3 import SignedS3
 from elytra_status.judge import change_gate
-from elytra_status.publish import heartbeat, public_set
+from elytra_status.publish import fence, heartbeat, public_set
 from elytra_status.publish.heads import head
 from elytra_status.publish.upload import publish
 from elytra_status.run import pipeline, restore, site
@@ -98,16 +98,19 @@ def run_with(
         if not taken:  # the bucket already holds this content, uploaded under PUBLISH_EVERY_SECONDS ago
             log.info("step upload: nothing to upload, no AWS CLI started")
         return code, REASONS[code]
-    until = None
+    until, fenced = None, None
     if taken:
         refused = taken[0].may_upload(config)
         if refused:
             log.warning("site %s: not uploading: %s", config.site_name, refused)
             return code, REASONS[code]
         until = taken[0].until
+        fenced = fence.Fence(taken[0].term, state.site, signed or SignedS3(config))
     log.info("uploading: %s", run.publish_reason)
     started = time.monotonic()
-    upload_code = publish(config, timing.utc_now(), run.generation, state.published, state.generator, s3_client, until)
+    upload_code = publish(
+        config, timing.utc_now(), run.generation, state.published, state.generator, s3_client, until, fenced
+    )
     log.info("step upload: %.2fs, exit %d", time.monotonic() - started, upload_code)
     if upload_code == exits.EXIT_FAILED:
         return exits.EXIT_FAILED, "status.json refused for upload"

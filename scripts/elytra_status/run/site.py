@@ -18,7 +18,7 @@ from elytra_status.infra.logs import log
 from elytra_status.infra.own_keys import SITES_FOLDER
 from elytra_status.infra.settings import LEASE_MARGIN_SECONDS, Config
 from elytra_status.judge.handoff import Decision, Me, Peer, decide
-from elytra_status.publish import health, lease
+from elytra_status.publish import fence, health, lease
 from elytra_status.render.keys import key_prefix, site_key
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ class Turn:
     healthy: bool = False
     why: str = ""
     peers: frozenset[str] = field(default_factory=frozenset)  # the generator ids of the other sites
+    term: str = ""  # while writing: the token of this site's term, in every body it writes (publish/fence.py)
 
     def line(self, role: str) -> str:
         if self.writer:
@@ -138,6 +139,8 @@ def take_turn(config: Config, state: RunState, run: StatusRun, client: Any) -> T
         views = [Peer(p.site, p.role, p.healthy, p.healthy_runs, True) for p in fresh]
         decision = decide(me, held.holder, held.ran_out(), views, missing=held.etag is None)
         act(config, decision, held, turn, client, key)
+        if turn.writer:
+            turn.term = fence.begin_term(runs, turn.took_over)
         for p in fresh:
             # Compared only while both views are whole: a site that cannot read its page has no title to compare.
             if p.settings != digest and healthy and p.healthy:
