@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from elytra_status.infra.logs import log
-from elytra_status.kuma.metrics import UNKNOWN, UNTIED
+from elytra_status.kuma.metrics import UNKNOWN
 from elytra_status.render import bundle, history
 from elytra_status.render.keys import component_id, public_base
 from elytra_status.render.words import headline_parts
@@ -19,14 +19,14 @@ if TYPE_CHECKING:
 
 def public_states(kuma: KumaReport | None) -> dict[int, int] | None:
     """What the run observed of each monitor, for the bundle and page: Uptime Kuma's state, or UNKNOWN for
-    an expected monitor it could not see. A page monitor in neither is "not reported" (paused, deleted):
-    left out, as status.json leaves it out. None when Uptime Kuma could not be read: every one unknown.
+    an expected monitor it has no current data for. A page monitor in neither is "not reported" (paused,
+    deleted): left out, as status.json leaves it out. None when Uptime Kuma could not be read.
     """
     if kuma is None:
         return None
     states = dict(kuma.states)
-    for m in kuma.monitors:  # an expected monitor not seen, or a shared name whose monitors disagree
-        if m.id is not None and (m.state == UNKNOWN or (m.state == UNTIED and m.id not in states)):
+    for m in kuma.monitors:  # an expected monitor not seen, or a 1.23 shared name that cannot be told apart
+        if m.id is not None and m.state == UNKNOWN:
             states[m.id] = UNKNOWN
     return states
 
