@@ -134,7 +134,12 @@ def test_uptime_kuma_down_keeps_the_last_components_as_unknown_and_resolves_noth
     assert result.returncode == 3
     assert files["api/v2/status.json"]["status"] == {"indicator": "minor", "description": "Status Unknown"}
     components = files["api/v2/components.json"]["components"]
-    assert len(components) == 12 and all(c["status"] != "operational" for c in components)
+    # The last good read's 10 monitors and their group; paused 6, which it left out, stays out.
+    assert len(components) == 11 and all(c["status"] != "operational" for c in components)
+    assert "m6" not in {c["id"] for c in components}
+    [day] = files["history.json"]["days"]
+    assert "m6" not in day["worst"] and "m6" not in day["minutes"]
+    assert ">Paused<" not in (Path(page_env["BUNDLE_DIR"]) / "index.html").read_text()
     assert [i["id"] for i in files["api/v2/incidents/unresolved.json"]["incidents"]] == ["i13", "i12"]
     assert len(files["api/v2/scheduled-maintenances/active.json"]["scheduled_maintenances"]) == 3
 

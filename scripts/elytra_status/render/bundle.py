@@ -22,6 +22,7 @@ BADGE_LABEL = N_("status")
 
 UPTIME_WINDOWS = ("last_24h", "last_7d", "last_30d")
 MAX_PAST = 50  # Statuspage lists the 50 most recent incidents and maintenances
+MAX_SHOWN = 12_000  # the state's bound on the monitors the last read showed
 COMPONENT_STATUS = {
     UP: "operational",
     PENDING: "degraded_performance",
@@ -77,17 +78,21 @@ def components(
     """Each public group, then its monitors; ids come from Uptime Kuma's ids, so a rename keeps them
     (two sites: from the page's names, keys.component_id).
 
-    states None: Uptime Kuma was not read, every monitor is unknown. A monitor missing from states is
-    not reported (paused or deleted): it is left out, as status.json leaves it out (README "One state, one word").
+    A monitor missing from states is not reported (paused or deleted): it is left out, as status.json
+    leaves it out (judge/README.md "One state, one word"). states None: Uptime Kuma was not read; the
+    monitors the last read showed are shown, each unknown, and what it left out stays out.
     """
     if page is None:
         return []
     page_id, out, placed = page.slug, [], set()
+    away = set(memory.shown) if states is None and memory.shown is not None else None
     for group in page.groups:
         children = []
         for monitor in group.monitors:
             if monitor.id in placed or (states is not None and monitor.id not in states):
                 continue  # shown in two groups: one component, in the first; or not reported: left out
+            if away is not None and monitor.id not in away:
+                continue  # left out by the last read (paused): it stays out while Uptime Kuma is away
             placed.add(monitor.id)
             known = states.get(monitor.id) if states is not None else None
             status = COMPONENT_STATUS.get(known, UNKNOWN_COMPONENT) if known is not None else UNKNOWN_COMPONENT
@@ -103,6 +108,8 @@ def components(
         parent = _component(component_id("g", group.id, group.name, by_name), group.name, status, None, None, page_id)
         parent.update(group=True, components=[c["id"] for c in children])
         out += [parent, *children]
+    if states is not None:
+        memory.shown = sorted(placed)[:MAX_SHOWN]
     for position, item in enumerate(out, 1):
         item["position"] = position
         item["created_at"], item["updated_at"] = memory.component_times(item["id"], item["status"], ts(now))
