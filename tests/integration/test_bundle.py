@@ -10,7 +10,7 @@ import pytest
 
 from elytra_status.infra import schemas as bundle_schema
 from support.commands import cron_run, run_script, write_env
-from support.kuma_replay import Reply, capture
+from support.kuma_replay import FIXTURES, Reply, capture
 
 
 def read_bundle(env: dict[str, str]) -> dict[str, dict]:
@@ -201,3 +201,49 @@ def test_a_bundle_file_that_fails_its_checks_sends_nothing(s3, job_env, status_b
     assert upload.returncode == 1
     assert "upload refused, nothing sent" in upload.stderr and "components.json fails its schema" in upload.stderr
     assert s3.get_object(Bucket=status_bucket, Key="public/status.json")["Body"].read() == before
+
+
+def serve_maintenances(kuma, items: list[dict]) -> int:
+    """The 2.5.3 page listing these maintenances (real ones list only those under way), slots moved ahead
+    by the days returned."""
+    page = json.loads(capture("2.5.3-incident", "status-page_elytra.txt").body)
+    page["maintenanceList"] = items
+    kuma.routes["/api/status-page/elytra"] = Reply(
+        200, [("Content-Type", "application/json")], json.dumps(page).encode()
+    )
+    return kuma.keep_maintenance_live()
+
+
+def test_only_under_maintenance_reads_as_in_progress_and_each_status_the_page_gives_is_mapped(page_env, kuma):
+    kuma.serve_incidents("2.5.3-incident")
+    # The logged-in list of the same server: every status, 1, 3, 4 under-maintenance, 2 scheduled, 5 ended, 6 inactive.
+    every = json.loads((FIXTURES / "2.5.3-incident" / "socketio_maintenanceList_admin.json").read_text())
+    days = serve_maintenances(kuma, list(every.values()))
+    run_script("status.py", env=page_env)
+    files = read_bundle(page_env)
+    active = files["api/v2/scheduled-maintenances/active.json"]["scheduled_maintenances"]
+    upcoming = files["api/v2/scheduled-maintenances/upcoming.json"]["scheduled_maintenances"]
+    assert sorted(m["name"] for m in active) == ["Network switch replacement", "Nightly batch window", "Planned"]
+    assert all(m["status"] == "in_progress" for m in active)
+    assert [(m["name"], m["status"]) for m in upcoming] == [("Database upgrade", "scheduled")]
+    day = (datetime(2026, 11, 30) + timedelta(days=days)).strftime("%Y-%m-%d")
+    assert upcoming[0]["scheduled_for"] == f"{day}T06:00:00.000Z"
+    listed = {m["name"] for m in files["api/v2/scheduled-maintenances.json"]["scheduled_maintenances"]}
+    assert "Load balancer firmware" not in listed and "Office VPN upgrade" not in listed  # ended, inactive
+    kuma_page = json.loads((Path(page_env["BUNDLE_DIR"]) / "api/status-page/elytra").read_text())
+    assert sorted(m["id"] for m in kuma_page["maintenanceList"]) == [1, 3, 4]  # as Uptime Kuma's page lists them
+
+    # Next run: 3 is listed as ended, 4 as scheduled between two slots (its next one first): neither is under way.
+    later = {**every, "3": {**every["3"], "status": "ended"}, "4": {**every["4"], "status": "scheduled"}}
+    later["4"]["timeslotList"] = every["4"]["timeslotList"][1:]
+    serve_maintenances(kuma, list(later.values()))
+    run_script("status.py", env=page_env)
+    files = read_bundle(page_env)
+    assert [m["name"] for m in files["api/v2/scheduled-maintenances/active.json"]["scheduled_maintenances"]] == [
+        "Planned"
+    ]
+    by_status = {}
+    for m in files["api/v2/scheduled-maintenances.json"]["scheduled_maintenances"]:
+        by_status.setdefault(m["status"], []).append(m["name"])
+    assert sorted(by_status["completed"]) == ["Network switch replacement", "Nightly batch window"]
+    assert sorted(by_status["scheduled"]) == ["Database upgrade", "Nightly batch window"]

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # A bound on what one page may carry into the bundle.
 MAX_GROUPS, MAX_MONITORS, MAX_ITEMS, MAX_TEXT = 200, 2000, 50, 20_000
+# The one maintenance status that is under way; the page's others: scheduled, ended, inactive, unknown.
+UNDER_MAINTENANCE = "under-maintenance"
 _BEAT_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?")
 
 
@@ -45,13 +47,17 @@ class PageIncident:
 
 @dataclass(frozen=True)
 class PageMaintenance:
-    """A maintenance under way (the page lists no other kind); the slot is UTC when it has one."""
+    """A maintenance as the page lists it, with Uptime Kuma's status; the slot is UTC when it has one.
+
+    Real servers list only `under-maintenance`; the others are mapped all the same (render/README.md).
+    """
 
     id: int
     title: str
     description: str
     starts: datetime | None
     ends: datetime | None
+    status: str = UNDER_MAINTENANCE
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,7 @@ def maintenance(item: dict[str, Any]) -> PageMaintenance:
         description=_text(item.get("description")),
         starts=_slot_time(first.get("startDate"), zone),
         ends=_slot_time(first.get("endDate"), zone),
+        status=_text(item.get("status"), 40),  # none given: not under way
     )
 
 

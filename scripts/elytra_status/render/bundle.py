@@ -11,7 +11,7 @@ from typing import Any
 
 from elytra_status.infra import timing
 from elytra_status.kuma.metrics import DOWN, MAINTENANCE, PENDING, UP
-from elytra_status.kuma.published import PageIncident, PublishedPage
+from elytra_status.kuma.published import UNDER_MAINTENANCE, PageIncident, PageMaintenance, PublishedPage
 from elytra_status.render.bundle_memory import BundleMemory
 from elytra_status.render.history import component_state
 from elytra_status.render.incidents import closed, incident_object, maintenance_object, ts, window_end
@@ -41,6 +41,9 @@ PAGE_STATUS = {
     "unknown": ("minor", "Status Unknown"),
 }
 MAINTENANCE_STATUS = ("maintenance", "Service Under Maintenance")
+# Uptime Kuma's status of a maintenance that has not started: published as upcoming. Every status but
+# this and under-maintenance (ended, inactive, unknown, none) is not under way: a window is completed.
+SCHEDULED = "scheduled"
 BADGE = {
     "operational": ("operational", "brightgreen"),
     "degraded": ("degraded", "yellow"),
@@ -143,6 +146,19 @@ def badge(document: dict[str, Any], components: list[dict[str, Any]], language: 
     return {"schemaVersion": 1, "label": Words(language)(BADGE_LABEL), "message": message, "color": color}
 
 
+def under_way(page: PublishedPage | None, now: datetime) -> list[PageMaintenance]:
+    """The page's maintenances in progress: only `under-maintenance` and, with a timeslot, before it ends
+    (the page's answer may be cached up to 5 minutes past the end). Any other status is not under way."""
+    items = page.maintenances if page else []
+    return [m for m in items if m.status == UNDER_MAINTENANCE and (m.ends is None or m.ends > now)]
+
+
+def upcoming(page: PublishedPage | None, now: datetime) -> list[PageMaintenance]:
+    """The page's maintenances listed as `scheduled` whose next slot is still ahead: Statuspage's upcoming."""
+    items = page.maintenances if page else []
+    return [m for m in items if m.status == SCHEDULED and m.starts is not None and m.starts > now]
+
+
 def linked(items: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
     """Each incident or maintenance with its shortlink: its own page (absolute under STATUS_PUBLIC_URL)."""
     return [{**item, "shortlink": f"{base}incidents/{item['id']}.html"} for item in items]
@@ -181,12 +197,14 @@ def build(
         at,
         lambda old, when: closed(old, "resolved", "This incident has been resolved.", when),
     )
-    # In progress only while Uptime Kuma says so and, with a timeslot, before it ends: its page answer
-    # may be cached up to 5 minutes past the end.
-    live = [m for m in (page.maintenances if page else []) if m.ends is None or m.ends > now]
+    live, planned = under_way(page, now), upcoming(page, now)
     active = [
         maintenance_object(m, page_id, public_url, timing.parse_iso_z(memory.first_seen(f"mt{m.id}", at)), None)
         for m in live
+    ]
+    scheduled = [
+        maintenance_object(m, page_id, public_url, timing.parse_iso_z(memory.first_seen(f"mt{m.id}-s", at)), None, True)
+        for m in planned
     ]
     if not seen:
         active = list(memory.maintenances.values())
@@ -194,27 +212,31 @@ def build(
         {m["id"]: m for m in active},
         at,
         lambda old, when: closed(old, "completed", "The maintenance has been completed.", window_end(old, when)),
-        {f"mt{m.id}" for m in live} if seen else None,
+        {f"mt{m.id}" for m in live} | {f"mt{m.id}-s" for m in planned} if seen else None,
     )
     status = {**head, "status": status_object(document)}
     comps = components(page, states, memory, now, site is not None, figures or {})
     open_incidents, resolved = linked(open_incidents, public_url), linked(resolved, public_url)
     active, completed = linked(active, public_url), linked(completed, public_url)
+    scheduled = linked(scheduled, public_url)
     recent_incidents = sorted(open_incidents + resolved, key=lambda i: i["created_at"], reverse=True)[:MAX_PAST]
     return {
         "api/v2/summary.json": {
             **status,
             "components": comps,
             "incidents": open_incidents,
-            "scheduled_maintenances": active,
+            "scheduled_maintenances": active + scheduled,
         },
         "api/v2/status.json": status,
         "api/v2/components.json": {**head, "components": comps},
         "api/v2/incidents.json": {**head, "incidents": recent_incidents},
         "api/v2/incidents/unresolved.json": {**head, "incidents": open_incidents},
-        "api/v2/scheduled-maintenances.json": {**head, "scheduled_maintenances": (active + completed)[:MAX_PAST]},
-        # Uptime Kuma shows no upcoming maintenance over HTTP (README "The public bundle").
-        "api/v2/scheduled-maintenances/upcoming.json": {**head, "scheduled_maintenances": []},
+        "api/v2/scheduled-maintenances.json": {
+            **head,
+            "scheduled_maintenances": (active + scheduled + completed)[:MAX_PAST],
+        },
+        # Real servers list no upcoming maintenance over HTTP: empty unless a page lists one as scheduled.
+        "api/v2/scheduled-maintenances/upcoming.json": {**head, "scheduled_maintenances": scheduled},
         "api/v2/scheduled-maintenances/active.json": {**head, "scheduled_maintenances": active},
         "badge.json": badge(document, comps, language),
     }

@@ -100,6 +100,7 @@ def status_page(summary: dict[str, Any]) -> dict[str, Any]:
                 "status": "under-maintenance",
             }
             for m in summary["scheduled_maintenances"]
+            if m["status"] == "in_progress"  # Uptime Kuma's page lists only those under way
         ],
     }
 
