@@ -10,6 +10,7 @@ import pytest
 
 from elytra_status.infra import schemas as bundle_schema
 from support.commands import cron_run, run_script, write_env
+from support.documents import homepage_reads
 from support.kuma_replay import FIXTURES, Reply, capture
 
 
@@ -247,3 +248,43 @@ def test_only_under_maintenance_reads_as_in_progress_and_each_status_the_page_gi
         by_status.setdefault(m["status"], []).append(m["name"])
     assert sorted(by_status["completed"]) == ["Network switch replacement", "Nightly batch window"]
     assert sorted(by_status["scheduled"]) == ["Database upgrade", "Nightly batch window"]
+
+
+@pytest.mark.parametrize("version", ["2.5.3", "2.5.3-incident"])
+def test_the_uptime_kuma_shaped_json_reads_as_kumas_own_in_homepage_and_stays_while_kuma_is_stopped(
+    moto, s3, job_env, kuma, status_bucket, tmp_path, version
+):
+    import requests as http
+
+    kuma.serve_incidents(version)  # 6 is paused: with a beat from before the pause (2.5.3), never ran (-incident)
+    env_file = write_env(tmp_path / "page.env", {**job_env, "UPTIME_KUMA_STATUS_PAGE": "elytra"})
+    assert cron_run("generate_and_upload.sh", env_file, tmp_path).returncode == 0
+    base = f"{moto.url}/{status_bucket}/public/api/status-page"
+
+    def published() -> tuple[bytes, bytes]:
+        return http.get(f"{base}/elytra", timeout=5).content, http.get(f"{base}/heartbeat/elytra", timeout=5).content
+
+    first = published()
+    status, beats = (json.loads(b) for b in first)
+    own = json.loads(capture(version, "status-page_elytra.txt").body)
+    own_beats = json.loads(capture(version, "status-page_heartbeat_elytra.txt").body)
+    read, kumas = homepage_reads(status, beats), homepage_reads(own, own_beats)
+    assert (read["up"], read["down"]) == (kumas["up"], kumas["down"])  # a paused monitor counted as Kuma does
+    newest = [i["createdDate"] for i in own.get("incidents", [])][:1]  # 2.5.3 has no `incident`: Homepage sees none
+    assert read["incident_created"] == (datetime.fromisoformat(newest[0]) if newest else None)
+    # The paused monitor as Uptime Kuma lists it: on the page, its newest beat from before the pause, its figure.
+    assert 6 in [m["id"] for g in status["publicGroupList"] for m in g["monitorList"]]
+    kept = [{k: b[k] for k in ("status", "time")} for b in own_beats["heartbeatList"]["6"][-1:]]
+    assert [{k: b[k] for k in ("status", "time")} for b in beats["heartbeatList"]["6"]] == kept
+    assert beats["uptimeList"]["6_24"] == own_beats["uptimeList"]["6_24"]
+    assert all(b["msg"] == "" and b["ping"] is None for v in beats["heartbeatList"].values() for b in v)
+
+    kuma.close()  # Uptime Kuma stopped: the run publishes its honest unknown, and leaves these files be
+    assert cron_run("generate_and_upload.sh", env_file, tmp_path).returncode == 3
+    now = s3.get_object(Bucket=status_bucket, Key="public/status.json")["Body"].read()
+    assert json.loads(now)["platform_status"] == "unknown"
+    assert published() == first
+    status, beats = (json.loads(b) for b in published())
+    assert homepage_reads(status, beats) == read  # not "Up 0, Down 11, 0.0 %"
+    # Homepage reads `incident`, 2.5.3's clients `incidents`: both stay.
+    assert status["incidents"][:1] == ([status["incident"]] if status["incident"] else [])

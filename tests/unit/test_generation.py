@@ -42,6 +42,7 @@ def one_run(tmp_path, updated=NOW, memory=None):
         states = {1: 1}
         monitors: list = []
         history = None
+        beats = None
 
     Kuma.page = page
     days: dict = {}

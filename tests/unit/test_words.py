@@ -20,6 +20,7 @@ from elytra_status.render import extras, generation, history, kuma_json, words
 from elytra_status.render.bundle_memory import BundleMemory
 from elytra_status.render.documents import build_bundle
 from support.commands import ROOT
+from support.documents import homepage_reads
 
 NOW = datetime(2026, 12, 2, 13, 9, tzinfo=UTC)
 LANGUAGES = words.languages()
@@ -68,7 +69,7 @@ def run(tmp_path, states, language="en", names=None, incidents=(), maintenances=
         pass
 
     kuma = Kuma()
-    kuma.states, kuma.history, kuma.page = known, None, page
+    kuma.states, kuma.history, kuma.page, kuma.beats = known, None, page, None
     kuma.monitors = [Monitor(i + 1, name, {w: Figure(v) for w, v in figures.items()}) for i, name in enumerate(names)]
     for m, s in zip(kuma.monitors, states, strict=True):
         m.state = s
@@ -215,27 +216,11 @@ def test_the_calendar_is_read_by_an_icalendar_library(tmp_path):
     assert str(event["URL"]).endswith("/incidents/mt3-20261202T130900Z.html")
 
 
-def widget_reads(status: dict, beats: dict) -> dict:
-    """What Homepage's Uptime Kuma widget reads of the two answers (src/widgets/uptimekuma/component.jsx)."""
-    up = down = 0
-    for beat_list in beats["heartbeatList"].values():
-        last = beat_list[-1] if beat_list else None
-        if last is not None and last["status"] == 1:
-            up += 1
-        else:
-            down += 1
-    ratios = list(beats["uptimeList"].values())
-    percent = sum(ratios) / len(ratios) if ratios else 0
-    incident = status["incident"]
-    created = datetime.strptime(incident["createdDate"], "%Y-%m-%d %H:%M:%S") if incident else None
-    return {"up": up, "down": down, "uptime": f"{percent * 100:.1f}", "incident_created": created}
-
-
 def test_the_uptime_kuma_shaped_json_reads_as_the_homepage_widget_reads_it(tmp_path):
     _, _, files, made = run(tmp_path, [UP, DOWN, UNKNOWN], incidents=[INCIDENT], figures={"24h": 99.5})
     status_key, beats_key = kuma_json.keys("elytra")
     status, beats = json.loads(made.files[status_key]), json.loads(made.files[beats_key])
-    read = widget_reads(status, beats)
+    read = homepage_reads(status, beats)
     assert read["up"] == 1 and read["down"] == 2  # the unknown one has no beat: nothing invented
     assert read["uptime"] == "99.5"
     assert read["incident_created"] == (NOW - timedelta(hours=2)).replace(tzinfo=None)

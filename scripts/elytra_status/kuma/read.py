@@ -62,9 +62,10 @@ def ratio_percent(ratio: float) -> Decimal:
 
 def needs_beats(report: KumaReport, page: list[PageMonitor]) -> bool:
     """Whether the page's heartbeat list has something /metrics lacks: a 24-hour figure of a monitor that
-    counts (no ratios before 2.1, none for push monitors)."""
+    counts (no ratios before 2.1, none for push monitors), or a page monitor it does not report (paused)."""
     on_page = {p.id for p in page}
-    return any(m.id in on_page and "1d" not in m.ratios for m in report.monitors)
+    lacking = any(m.id in on_page and "1d" not in m.ratios for m in report.monitors)
+    return lacking or any(p.id not in report.states for p in page)
 
 
 def fill_uptime(
