@@ -288,3 +288,17 @@ def test_the_uptime_kuma_shaped_json_reads_as_kumas_own_in_homepage_and_stays_wh
     assert homepage_reads(status, beats) == read  # not "Up 0, Down 11, 0.0 %"
     # Homepage reads `incident`, 2.5.3's clients `incidents`: both stay.
     assert status["incidents"][:1] == ([status["incident"]] if status["incident"] else [])
+
+
+def test_a_monitor_in_maintenance_is_named_only_as_under_maintenance_in_the_banner_badge_and_feed(page_env, kuma):
+    kuma.routes["/metrics"] = Reply(503, [("Content-Type", "text/plain")], b"starting")  # first: unknown
+    run_script("status.py", env=page_env)
+    kuma.serve_version("2.5.3-history")  # 4, 5, 7, 9 down, 10 pending, 11 "In maintenance"
+    run_script("status.py", env=page_env)
+    files = read_bundle(page_env)
+    message = files["badge.json"]["message"]
+    down = "HTTP closed port, Keyword missing, Core platform, Group child down, Pending flappy"
+    assert message == f"Partial outage: {down} · Under maintenance: In maintenance"  # never "... and 1 more"
+    public = Path(page_env["BUNDLE_DIR"])
+    assert f">{message}<" in (public / "index.html").read_text()
+    assert f"<title>{message}</title>" in (public / "history.atom").read_text()  # the change from unknown

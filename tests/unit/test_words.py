@@ -17,6 +17,7 @@ from elytra_status.kuma.metrics import DOWN, MAINTENANCE, PENDING, UNKNOWN, UP
 from elytra_status.kuma.published import PageGroup, PageIncident, PageMaintenance, PageMonitor, PublishedPage
 from elytra_status.publish.aws_upload import content_type
 from elytra_status.render import extras, generation, history, kuma_json, words
+from elytra_status.render import page as page_module
 from elytra_status.render.bundle_memory import BundleMemory
 from elytra_status.render.documents import build_bundle
 from support.commands import ROOT
@@ -120,6 +121,43 @@ def test_the_headline_names_what_is_affected_and_bounds_the_list(tmp_path):
     assert message in made.files["index.html"].decode()
     _, _, files, _ = run(tmp_path, [DOWN] * 17 + [UP], "de", names=[f"Svc {i:02d}" for i in range(18)])
     assert files["badge.json"]["message"].endswith("Svc 04 und 12 weitere")
+
+
+@pytest.mark.parametrize(
+    ("states", "english", "german"),
+    [
+        (
+            [DOWN, DOWN, MAINTENANCE],
+            "Partial outage: Public API, Dashboard · Under maintenance: Worker",
+            "Teilausfall: Public API, Dashboard · In Wartung: Worker",
+        ),
+        (
+            [UP, UP, UNKNOWN],
+            "Degraded performance · Status unknown: Worker",
+            "Eingeschränkte Leistung · Status unbekannt: Worker",
+        ),
+        (
+            [DOWN, UNKNOWN, MAINTENANCE],
+            "Partial outage: Public API · Status unknown: Dashboard · Under maintenance: Worker",
+            "Teilausfall: Public API · Status unbekannt: Dashboard · In Wartung: Worker",
+        ),
+        ([UP, UP, MAINTENANCE], "Under maintenance: Worker", "In Wartung: Worker"),
+    ],
+    ids=["maintenance-beside-outages", "no-current-data", "all-three", "maintenance-alone"],
+)
+def test_each_service_is_named_only_under_its_own_state_in_the_banner_badge_and_feed(tmp_path, states, english, german):
+    for language, expected in (("en", english), ("de", german)):
+        _, document, files, made = run(tmp_path, states, language, names=["Public API", "Dashboard", "Worker"])
+        assert files["badge.json"]["message"] == expected
+        assert f">{expected}<" in made.files["index.html"].decode()
+        parts = words.headline_parts(document, files["api/v2/summary.json"]["components"], history.component_state)
+        change = {"at": "2026-12-02T13:09:00Z", "from": "operational", "to": "degraded", "headline": parts}
+        assert f"<title>{expected}</title>" in page_module.render_feed(files, [change], "", NOW, language)
+    # Kept in the state for the feed, clauses and all: the state's checks take it back.
+    from elytra_status.run import state as run_state
+
+    kept = run_state.RunState(history={"changes": [change]}, bundle=BundleMemory(shown=[1, 2, 3]))
+    assert run_state.parse(run_state.to_json(kept), NOW).history["changes"] == [change]
 
 
 def test_the_feed_tells_a_change_in_the_same_words_as_the_banner():

@@ -13,7 +13,7 @@ from elytra_status.infra import timing
 from elytra_status.kuma.metrics import DOWN, MAINTENANCE, PENDING, UP
 from elytra_status.kuma.published import UNDER_MAINTENANCE, PageIncident, PageMaintenance, PublishedPage
 from elytra_status.render.bundle_memory import BundleMemory
-from elytra_status.render.history import component_state
+from elytra_status.render.history import NO_DATA_NOTE, NO_DATA_STATUS, component_state
 from elytra_status.render.incidents import closed, incident_object, maintenance_object, ts, window_end
 from elytra_status.render.keys import component_id
 from elytra_status.render.words import N_, Words
@@ -29,9 +29,6 @@ COMPONENT_STATUS = {
     DOWN: "major_outage",
     MAINTENANCE: "under_maintenance",
 }
-# A monitor whose state this run does not know is never operational: the mildest status that is not.
-UNKNOWN_COMPONENT = "degraded_performance"
-UNKNOWN_NOTE = "Status unknown: no current data for this service"
 SEVERITY = ["operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"]
 # platform_status -> Statuspage's status; unknown is never `none`: a caution, not an outage.
 PAGE_STATUS = {
@@ -98,8 +95,8 @@ def components(
                 continue  # left out by the last read (paused): it stays out while Uptime Kuma is away
             placed.add(monitor.id)
             known = states.get(monitor.id) if states is not None else None
-            status = COMPONENT_STATUS.get(known, UNKNOWN_COMPONENT) if known is not None else UNKNOWN_COMPONENT
-            note = None if known in COMPONENT_STATUS else UNKNOWN_NOTE
+            status = COMPONENT_STATUS.get(known, NO_DATA_STATUS) if known is not None else NO_DATA_STATUS
+            note = None if known in COMPONENT_STATUS else NO_DATA_NOTE
             group_id = component_id("g", group.id, group.name, by_name)
             cid = component_id("m", monitor.id, monitor.name, by_name)
             children.append(_component(cid, monitor.name, status, note, group_id, page_id))
