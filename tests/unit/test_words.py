@@ -39,8 +39,21 @@ class Monitor:
         self.id, self.name, self.uptime = mid, name, uptime
 
 
-def run(tmp_path, states, language="en", names=None, incidents=(), maintenances=(), public_url=True, figures=None):
-    """One run's documents and rendered set, from a page of monitors in the given Uptime Kuma states."""
+def run(
+    tmp_path,
+    states,
+    language="en",
+    names=None,
+    incidents=(),
+    maintenances=(),
+    public_url=True,
+    figures=None,
+    groups=None,
+):
+    """One run's documents and rendered set, from a page of monitors in the given Uptime Kuma states.
+
+    groups: each monitor's group name (all in "Services" when None); groups in order of first appearance.
+    """
     values = {
         "OUTPUT_FILE": str(tmp_path / "status.json"),
         "BUNDLE_DIR": str(tmp_path / "public"),
@@ -51,8 +64,14 @@ def run(tmp_path, states, language="en", names=None, incidents=(), maintenances=
         values["STATUS_PUBLIC_URL"] = "https://status.example.com/public/status.json"
     config = settings.parse_config(values)
     names = names or [f"Service {i}" for i in range(len(states))]
-    monitors = tuple(PageMonitor(i + 1, name, "http") for i, name in enumerate(names))
-    page = PublishedPage("elytra", "Elytra", [PageGroup(1, "Services", monitors)], list(incidents), list(maintenances))
+    monitors = [PageMonitor(i + 1, name, "http") for i, name in enumerate(names)]
+    of_group = groups or ["Services"] * len(names)
+    listed = list(dict.fromkeys(of_group))
+    page_groups = [
+        PageGroup(g + 1, group, tuple(m for m, mine in zip(monitors, of_group, strict=True) if mine == group))
+        for g, group in enumerate(listed)
+    ]
+    page = PublishedPage("elytra", "Elytra", page_groups, list(incidents), list(maintenances))
     known = {i + 1: s for i, s in enumerate(states) if s != UNKNOWN}
     platform = "operational" if all(s in (UP, MAINTENANCE) for s in states) else "degraded"
     document = {
@@ -207,6 +226,19 @@ def test_a_group_named_like_the_section_is_not_a_second_heading(tmp_path):
     _, _, _, made = run(tmp_path, [UP])
     page = made.files["index.html"].decode()
     assert page.count(">Services</h") == 1
+
+
+@pytest.mark.parametrize(("language", "heading"), [("en", "Services"), ("de", "Dienste")])
+@pytest.mark.parametrize("order", [["Infrastructure", "SECTION"], ["SECTION", "Infrastructure"]])
+def test_among_several_groups_one_named_like_the_section_says_its_heading_once(tmp_path, language, heading, order):
+    names = ["Database", "Web app"] if order[0] == "Infrastructure" else ["Web app", "Database"]
+    groups = [heading if g == "SECTION" else g for g in order]
+    _, _, _, made = run(tmp_path, [UP, UP], language, names=names, groups=groups)
+    page = made.files["index.html"].decode()
+    assert page.count(f">{heading}</h") == 1 and page.count(">Infrastructure</h3>") == 1
+    # The section's own group sits right under its heading, before the next group's heading.
+    section = page.split(f">{heading}</h2>", 1)[1]
+    assert section.index(">Web app<") < section.index(">Infrastructure</h3>") < section.index(">Database<")
 
 
 INCIDENT = PageIncident(
