@@ -103,6 +103,7 @@ def kuma_documents(config: Config, kuma: KumaReport | None, summary: dict[str, A
     page has a monitor /metrics does not report (paused), its heartbeat list: otherwise the last good
     ones stay (a dashboard would count every monitor down)."""
     if kuma is None or (config.uptime_kuma_status_page and kuma.page is None):
+        log.info("uptime kuma-shaped files not rewritten: uptime kuma or its page was not read; the last stay")
         return {}
     groups = kuma.page.groups if kuma.page else []
     states = public_states(kuma) or {}
