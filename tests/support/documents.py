@@ -48,8 +48,27 @@ def one_run(tmp_path: Any, updated: datetime = NOW, memory: Any = None) -> tuple
         states = {1: 1}
         monitors: list = []
         history = None
+        beats = None
 
     Kuma.page = page
     days: dict = {}
     files = build_bundle(config, document, Kuma(), memory or BundleMemory(), days, updated)
     return config, document, files, days
+
+
+def homepage_reads(status: dict, beats: dict) -> dict:
+    """What Homepage's Uptime Kuma widget reads of the two answers (src/widgets/uptimekuma/component.jsx):
+    a monitor is up when its last beat is, down otherwise (an empty list included); the mean of uptimeList;
+    the incident from `incident`."""
+    up = down = 0
+    for beat_list in beats["heartbeatList"].values():
+        last = beat_list[-1] if beat_list else None
+        if last is not None and last["status"] == 1:
+            up += 1
+        else:
+            down += 1
+    ratios = list(beats["uptimeList"].values())
+    percent = sum(ratios) / len(ratios) if ratios else 0
+    incident = status.get("incident")
+    created = datetime.strptime(incident["createdDate"], "%Y-%m-%d %H:%M:%S") if incident else None
+    return {"up": up, "down": down, "uptime": f"{percent * 100:.1f}", "incident_created": created}
