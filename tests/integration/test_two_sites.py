@@ -209,6 +209,7 @@ def public_puts(site: Site, since: float) -> list[tuple[str, int]]:
     ]
 
 
+@pytest.mark.parametrize("sites", STORES, indirect=True)
 def test_a_writer_frozen_with_its_third_public_put_in_flight_lands_none_after_the_takeover(sites):
     primary_writing(sites)
     primary_kuma_broken(sites)  # the primary's next run has news: the honest unknown
