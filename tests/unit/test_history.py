@@ -59,3 +59,20 @@ def test_minutes_count_the_time_between_runs_up_to_a_bound():
     history.record(memory, {"platform_status": "outage", "maintenance": False}, COMPONENTS, {}, at(0, 10, 5))
     history.record(memory, DOC, COMPONENTS, {}, at(0, 13, 0))  # three hours of silence count 15 minutes
     assert memory["days"]["2026-11-01"]["minutes"]["platform"] == {"operational": 16, "outage": 5}
+
+
+def test_each_minute_counts_once_whatever_the_run_rate():
+    memory: dict = {}
+    start = at(0, 10, 0)
+    for poll in range(9):  # a run every 15 s for two minutes: 10:00:00 to 10:02:00
+        history.record(memory, DOC, COMPONENTS, {}, start + timedelta(seconds=15 * poll))
+    assert memory["days"]["2026-11-01"]["minutes"]["platform"] == {"operational": 3}
+    history.record(
+        memory,
+        {"platform_status": "outage", "maintenance": False},
+        COMPONENTS,
+        {},
+        at(0, 10, 2) + timedelta(seconds=30),
+    )
+    assert memory["days"]["2026-11-01"]["minutes"]["platform"] == {"operational": 3}  # the minute was counted
+    assert memory["days"]["2026-11-01"]["worst"]["platform"] == "outage"  # but the worst state is kept

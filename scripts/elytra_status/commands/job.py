@@ -21,9 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     common.add_common_args(parser, json_help="print one JSON object (exit code, reason); the log goes to stderr")
     parser.add_argument(
-        "--resident", action="store_true", help="stay running: a run at each minute, in process (systemd service)"
+        "--resident",
+        action="store_true",
+        help="stay running (systemd service): /metrics every POLL_SECONDS, a run at each minute and on a change",
     )
     parser.add_argument("--every", type=float, default=60.0, help=argparse.SUPPRESS)  # seconds; tests use 1
+    parser.add_argument("--poll", type=float, help=argparse.SUPPRESS)  # seconds, under POLL_SECONDS' 5; tests
+    parser.add_argument("--watchdog", type=float, help=argparse.SUPPRESS)  # seconds; tests use 2
     parser.add_argument("--event", choices=("locked", "timeout", "killed"), help=argparse.SUPPRESS)
     parser.add_argument("--signal", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -35,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     elif config is None:
         code, reason = exits.EXIT_CONFIG, "bad config"
     elif args.resident:
-        return resident.serve(config, args.env_file, args.every)
+        return resident.serve(config, args.env_file, args.every, poll=args.poll, watchdog=args.watchdog)
     else:
         code, reason = run_and_report(config, started)
     if args.json:

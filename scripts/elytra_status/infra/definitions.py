@@ -55,6 +55,9 @@ SETTINGS = (
     Setting("HTTP_TIMEOUT_SECONDS", "read timeout of each request (connect: at most 5 s)", "10", 1, 120),
     Setting("RUN_DEADLINE_SECONDS", "the sources are read within this", "60", 5, 540),
     Setting("UPLOAD_TIMEOUT_SECONDS", "the AWS CLI's upload is bounded by this", "60", 5, 300),
+    Setting(
+        "POLL_SECONDS", "resident mode: /metrics is read this often; a change publishes at once", "10", 5, 60, True
+    ),
     Setting("HEARTBEAT_URL", "Uptime Kuma push URL or healthchecks.io check, pinged every run"),
     Setting("PAGE_LANGUAGE", "the language of the page, incident pages, feed, calendar and badge", "en"),
     Setting("SITE_NAME", "two sites: this site's short public name, e.g. fra1; empty: one site"),

@@ -57,6 +57,7 @@ class Config:
     state_file: Path = ROOT / "logs" / "state.json"
     bundle_dir: Path = ROOT / "logs" / "public"
     publish_every_seconds: int = 600
+    poll_seconds: int = 10  # the resident mode's quiet polls of /metrics
     site_name: str | None = None  # two-site mode when set (with site_role)
     site_role: str | None = None
     site_lease_seconds: int = 180
@@ -226,6 +227,7 @@ def parse_config(
         state_file=v.path(values, "STATE_FILE", places["STATE_FILE"]),
         bundle_dir=v.folder(values, "BUNDLE_DIR", places["BUNDLE_DIR"]),
         publish_every_seconds=publish_every(values),
+        poll_seconds=_whole(values, "POLL_SECONDS"),
         site_name=site_name,
         site_role=site_role,
         site_lease_seconds=site_lease(values, bool(site_name)),

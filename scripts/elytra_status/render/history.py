@@ -14,7 +14,8 @@ from elytra_status.infra import timing
 DAYS = 90
 # A bound on the subjects (components and the platform) of one day.
 MAX_SUBJECTS = 12_000
-# A run counts the minutes since the one before, up to this: a longer silence is not "up".
+# A run counts the minute boundaries crossed since the one before, up to this: a longer silence is not "up".
+# A second run in the same minute (the resident mode polls, and publishes on a change) counts none.
 MAX_MINUTES_PER_RUN = 15
 # Worst last. A component whose state is unknown is "unknown" here, not its public degraded_performance.
 PLATFORM_ORDER = ["operational", "maintenance", "unknown", "degraded", "outage"]
@@ -62,8 +63,8 @@ def record(
     last = memory.get("last_run")
     minutes = 1
     if last:
-        elapsed = (now - timing.parse_iso_z(last)).total_seconds() / 60
-        minutes = max(1, min(round(elapsed), MAX_MINUTES_PER_RUN))
+        crossed = int(now.timestamp() // 60) - int(timing.parse_iso_z(last).timestamp() // 60)
+        minutes = max(0, min(crossed, MAX_MINUTES_PER_RUN))
     if today not in days:
         yesterday = (now - timedelta(days=1)).strftime("%Y-%m-%d")
         if yesterday in days:
@@ -79,7 +80,8 @@ def record(
         worst = entry["worst"].get(subject, state)
         entry["worst"][subject] = max(worst, state, key=order.index)
         counts = entry["minutes"].setdefault(subject, {})
-        counts[state] = counts.get(state, 0) + minutes
+        if minutes:
+            counts[state] = counts.get(state, 0) + minutes
     memory["last_run"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     cutoff = (now - timedelta(days=DAYS - 1)).strftime("%Y-%m-%d")
     memory["days"] = {day: value for day, value in sorted(days.items()) if day >= cutoff}

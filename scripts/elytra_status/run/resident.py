@@ -1,6 +1,7 @@
-"""The job as one resident process (systemd): a run at each minute, in process, under the cron wrapper's lock.
+"""The job as one resident process (systemd): a quiet poll of /metrics every POLL_SECONDS, a full run at each
+minute and at once when a poll sees a change, all under the cron wrapper's lock; a watchdog for hangs.
 
-What a cron run pays every minute for Python's start and its imports is paid once. Each run loads and
+What a cron run pays every minute for Python's start and its imports is paid once. Each full run loads and
 saves the state, reads both sources and publishes exactly as a cron run does. Settings are read at
 start: after changing them, restart the service.
 """
@@ -9,16 +10,28 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
+import logging
 import os
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
-from elytra_status.infra import exits, settings
+from elytra_status.infra import exits, http_session, settings
 from elytra_status.infra.logs import log
+from elytra_status.infra.timing import Deadline
+from elytra_status.publish import heartbeat
 from elytra_status.run.job import run_and_report
+from elytra_status.run.watchdog import Watchdog
+
+# What a quiet poll compares: each monitor's state, and Uptime Kuma's version and start (a restart).
+# Uptime ratios move with every beat; the full run at each minute publishes them.
+_CHANGES = ("monitor_status{", "app_version{", "process_start_time_seconds ")
+# Beyond the run's own bounds (sources, upload, heartbeat), a run this much longer is a hang.
+WATCHDOG_SLACK_SECONDS = 60.0
 
 
 def lock_path(env_file: Path | None) -> Path:
@@ -44,25 +57,86 @@ def held(path: Path) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def fingerprint(body: str) -> str:
+    """The part of a /metrics body whose change is news: the states, the version, the start. No parse."""
+    seen = hashlib.sha256()
+    for line in body.splitlines():
+        if line.startswith(_CHANGES):
+            seen.update(line.encode())
+    return seen.hexdigest()
+
+
+def quiet_poll(config: settings.Config, session: Any) -> str:
+    """/metrics only, its fingerprint; a failure is its own fingerprint, so a lasting one triggers one run."""
+    from elytra_status.kuma.metrics import KumaError, fetch_metrics
+
+    try:
+        return fingerprint(fetch_metrics(session, config, Deadline.after(config.run_deadline_seconds)).body)
+    except KumaError as exc:
+        return f"failed: {type(exc).__name__}"
+
+
+def watchdog_limit(config: settings.Config) -> float:
+    """A full run's bound: the sources' deadline, the upload, the heartbeat, and slack."""
+    return config.run_deadline_seconds + config.upload_timeout_seconds + WATCHDOG_SLACK_SECONDS
+
+
+def on_hang(config: settings.Config, limit: float) -> Callable[[float], None]:
+    def hung(ran: float) -> None:
+        reason = f"resident: a poll has run {ran:.0f}s, over its {limit:g}s bound: it hangs; the process exits"
+        log.error("%s so that systemd starts it again", reason)
+        heartbeat.ping(config, False, reason, int(ran * 1000))
+        for handler in (*log.handlers, *logging.getLogger().handlers):
+            handler.flush()
+        os._exit(exits.EXIT_FAILED)  # the main thread is stuck: only this ends the process
+
+    return hung
+
+
 def serve(
     config: settings.Config,
     env_file: Path | None,
     every: float = 60.0,
     clock: Callable[[], float] = time.time,
+    poll: float | None = None,
+    watchdog: float | None = None,
 ) -> int:
-    """Run at each multiple of `every` seconds until SIGTERM or SIGINT; 0 when stopped."""
+    """Poll every `poll` s; a full run at each multiple of `every` and on a change. 0 when stopped."""
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     lock = lock_path(env_file)
-    log.info("resident: a run every %gs under %s; settings are read once, at start", every, lock)
-    done = 0
-    while not stop.wait(every - clock() % every):
-        with held(lock) as mine:
-            if mine:
-                run_and_report(config, time.monotonic())
-            else:
-                log.warning("another run holds the lock: this one waits for the next minute")
-        done += 1
-    log.info("resident: stopped after %d runs", done)
+    poll = min(poll or config.poll_seconds, every)
+    limit = watchdog or watchdog_limit(config)
+    dog = Watchdog(limit, on_hang(config, limit)).start()
+    log.info(
+        "resident: a poll every %gs, a run every %gs and on a change, under %s; settings are read once",
+        poll,
+        every,
+        lock,
+    )
+    session = http_session.make_session()
+    runs = polls = 0
+    last_seen: str | None = None
+    next_run = 0.0
+    while not stop.wait(poll - clock() % poll):
+        dog.busy()
+        due = clock() >= next_run - 0.5  # a tick a hair early still counts as the minute's
+        seen = quiet_poll(config, session)
+        polls += 1
+        if due or seen != last_seen:
+            if not due:
+                log.info("resident: Uptime Kuma's states changed since the last run: a run now")
+            with held(lock) as mine:
+                if mine:
+                    run_and_report(config, time.monotonic())
+                    last_seen = seen
+                    runs += 1
+                else:
+                    log.warning("another run holds the lock: this one waits for the next poll")
+            if due:
+                next_run = clock() - clock() % every + every
+        dog.idle()
+    dog.stop()
+    log.info("resident: stopped after %d runs and %d polls", runs, polls)
     return exits.EXIT_OK
