@@ -24,15 +24,24 @@ def aws_started(result) -> bool:
     return "staged" in result.stdout
 
 
-def test_a_run_that_finds_nothing_changed_uploads_nothing_and_starts_no_aws(moto, job_env, status_bucket, tmp_path):
+def test_a_run_that_finds_nothing_changed_confirms_status_json_alone_and_starts_no_aws(
+    moto, s3, job_env, status_bucket, tmp_path
+):
     env_file = write_env(tmp_path / "job.env", job_env)
     first = cron_run("generate_and_upload.sh", env_file, tmp_path)
-    before = puts(moto, status_bucket)
+    before = [line for line in moto.request_lines() if f'"PUT /{status_bucket}/' in line]
     second = cron_run("generate_and_upload.sh", env_file, tmp_path)
 
     assert (first.returncode, second.returncode) == (0, 0), second.stdout
-    assert puts(moto, status_bucket) == before
+    sent = [line for line in moto.request_lines() if f'"PUT /{status_bucket}/' in line][len(before) :]
+    assert len(sent) == 1 and f"/{status_bucket}/public/status.json " in sent[0]  # one PUT, status.json alone
     assert "unchanged since the upload of" in second.stdout and not aws_started(second)
+    confirmed = [line for line in second.stdout.splitlines() if "status.json confirmed: one PUT" in line]
+    local = json.loads(Path(job_env["OUTPUT_FILE"]).read_text())["updated_at"]
+    public = json.loads(s3.get_object(Bucket=status_bucket, Key="public/status.json")["Body"].read())
+    assert confirmed and public["updated_at"] in confirmed[0] and public["updated_at"] >= local
+    third = cron_run("generate_and_upload.sh", env_file, tmp_path)  # its own PUT is never another writer's
+    assert third.returncode == 0 and "another generator" not in third.stdout and "0 problems" in third.stdout
 
 
 def test_a_state_change_is_uploaded_by_the_next_run(moto, job_env, kuma, status_bucket, tmp_path):

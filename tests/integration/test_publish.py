@@ -329,10 +329,13 @@ def test_public_check_passes_on_a_fresh_upload(public_env, tmp_path):
     assert result.stdout.startswith("OK: ") and len(result.stdout.splitlines()) == 1
 
 
-@pytest.mark.parametrize("fault", ["stale", "a day ahead", "content type", "cache control", "origin missing from CORS"])
+@pytest.mark.parametrize(
+    "fault", ["stale", "unconfirmed", "a day ahead", "content type", "cache control", "origin missing from CORS"]
+)
 def test_public_check_fails_on_what_the_website_would_trip_on(public_env, s3, status_bucket, fault):
     run_cli("bucket_setup.py", public_env)
-    shift = {"stale": timedelta(minutes=-20), "a day ahead": timedelta(days=1)}.get(fault, timedelta(0))
+    shift = {"stale": timedelta(minutes=-20), "unconfirmed": timedelta(minutes=-10), "a day ahead": timedelta(days=1)}
+    shift = shift.get(fault, timedelta(0))
     updated = datetime.now(UTC) + shift
     s3.put_object(
         Bucket=status_bucket,
@@ -349,6 +352,7 @@ def test_public_check_fails_on_what_the_website_would_trip_on(public_env, s3, st
     assert result.stdout.startswith("CRITICAL: ")
     expected = {
         "stale": "stale",
+        "unconfirmed": "not confirmed for",
         "a day ahead": "dated in the future",
         "content type": "Content-Type",
         "cache control": "Cache-Control",

@@ -10,6 +10,11 @@ from elytra_status.infra.settings import Config
 from elytra_status.publish import public_set
 from elytra_status.render import status_doc
 
+# Every run whose view is complete confirms status.json (publish/confirm.py): runs are a minute apart, in cron
+# and resident mode alike. Unconfirmed for three of them, plus what a cache may hold it: the runs have stopped.
+RUN_INTERVAL_SECONDS = 60
+UNCONFIRMED_RUNS = 3
+
 
 def check(
     config: Config,
@@ -56,8 +61,19 @@ def check(
         document, age = status_doc.status_age(response.content, now)
     except status_doc.InvalidStatus as exc:
         return [*problems, f"body is not a valid status document: {exc}"]
-    freshness = status_doc.freshness_problem(document, age, config)
+    freshness = status_doc.freshness_problem(document, age, config) or unconfirmed(document, age, config)
     return [*problems, freshness] if freshness else problems
+
+
+def unconfirmed(document: dict[str, Any], age: float, config: Config) -> str | None:
+    """Why the file says its runs stopped: not confirmed for three run intervals (and a cache's max-age)."""
+    bound = UNCONFIRMED_RUNS * RUN_INTERVAL_SECONDS + config.cache_max_age_seconds
+    if age <= bound:
+        return None
+    return (
+        f"not confirmed for {age:.0f}s: updated_at {document['updated_at']}, over {UNCONFIRMED_RUNS} run intervals"
+        f" and CACHE_MAX_AGE_SECONDS ({bound}s); are the runs stopped, or not whole?"
+    )
 
 
 def writer_problem(found: str | None, mine: str | None, peers: frozenset[str] = frozenset()) -> str | None:

@@ -11,6 +11,7 @@ from elytra_status.infra.logs import log
 from elytra_status.infra.signed_s3 import SignedS3
 from elytra_status.judge import change_gate
 from elytra_status.publish import fence, heartbeat, public_set
+from elytra_status.publish.confirm import confirm
 from elytra_status.publish.heads import head
 from elytra_status.publish.upload import publish
 from elytra_status.run import pipeline, restore, site, site_checks
@@ -119,7 +120,9 @@ def run_with(
         return code, REASONS[code]
     if run.publish_reason is None:
         outcome.published = None
-        if not taken:  # the bucket already holds this content, uploaded under PUBLISH_EVERY_SECONDS ago
+        if not taken or taken[0].writer:  # the bucket holds this content: status.json is confirmed alone
+            reconfirm(config, state, now, run, taken, signed or SignedS3(config))
+        if not taken:
             log.info("step upload: nothing to upload, no AWS CLI started")
         return code, REASONS[code]
     until, fenced = None, None
@@ -142,6 +145,17 @@ def run_with(
         return upload_code, REASONS[exits.EXIT_UPLOAD_FAILED]
     outcome.published = True
     return code, REASONS[code]
+
+
+def reconfirm(
+    config: settings.Config, state: Any, now: Any, run: Any, taken: list[site.Turn], signed: SignedS3
+) -> bool:
+    """status.json up again, unchanged but for updated_at, when this run's view is complete; a failure is logged
+    and left to the next run, which confirms or uploads anew."""
+    if run.failed_sources or (taken and (not taken[0].healthy or taken[0].may_upload(config))):
+        return False
+    fenced = fence.Fence(taken[0].term, state.site, signed) if taken else None
+    return confirm(config, run.document, now, state.published, state.generator, signed, fenced)
 
 
 def audit(

@@ -1,0 +1,73 @@
+"""Every run whose view is complete confirms status.json: one signed PUT in process, even unchanged, so its
+updated_at says when the status was last seen. The rest of the set goes up as before (publish/upload.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from elytra_status.infra.logs import log
+from elytra_status.infra.settings import Config
+from elytra_status.infra.signed_s3 import SignedS3, SignedS3Error
+from elytra_status.publish import public_set
+from elytra_status.publish.aws_cli import PublishError
+from elytra_status.publish.aws_upload import content_type
+from elytra_status.publish.fence import Fence, mark
+from elytra_status.render import status_doc
+from elytra_status.render.keys import key_prefix
+
+
+def confirm(
+    config: Config,
+    document: dict[str, Any],
+    now: datetime,
+    published: dict[str, Any],
+    generator: str,
+    store: SignedS3,
+    fence: Fence | None = None,
+) -> bool:
+    """PUT this run's status.json (fenced in two-site mode); True when the store took it. Logs the outcome."""
+    key = config.status_bucket_key
+    data = status_doc.to_bytes(document)
+    try:
+        checked, age = status_doc.status_age(data, now)
+    except status_doc.InvalidStatus as exc:
+        log.error("status.json not confirmed: it fails its schema: %s", exc)
+        return False
+    problem = status_doc.freshness_problem(checked, age, config)
+    if problem:
+        log.error("status.json not confirmed: %s", problem)
+        return False
+    headers = {
+        "Content-Type": content_type(key),
+        "Cache-Control": status_doc.cache_control(config),
+        "x-amz-acl": "public-read",
+        public_set.HEADER: generator,
+    }
+    if fence is not None:
+        data = mark(key, data, fence.term)
+        try:
+            etag = fence.believed(key_prefix(config)).get(key)
+        except PublishError as exc:
+            log.error("status.json not confirmed: %s", exc)
+            return False
+        headers.update({"If-Match": etag} if etag else {"If-None-Match": "*"})
+    try:
+        answer = store.request("PUT", key, body=data, headers=headers)
+    except SignedS3Error as exc:
+        log.error("status.json not confirmed: the status bucket did not answer (%s)", exc)
+        return False
+    if answer.status != 200:
+        if fence is not None:  # what is there is not known: the next run lists the folder again
+            fence.forget()
+        fenced = answer.status == 412
+        why = "another writer has written it since this site's last PUT" if fenced else answer.code
+        log.error("status.json not confirmed: %s", why)
+        return False
+    etag = answer.headers.get("etag", "")
+    published["etag"] = etag
+    published.setdefault("etags", {})[key] = etag
+    if fence is not None:
+        fence.learn({key: etag})
+    log.info("status.json confirmed: one PUT, updated_at %s (%d bytes)", document["updated_at"], len(data))
+    return True
