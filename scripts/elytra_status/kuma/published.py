@@ -39,6 +39,7 @@ class PageIncident:
     created: datetime
     updated: datetime | None
     active: bool = True
+    public_id: str | None = None  # the id record's (judge/ids.py); None: i<id>
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class PageMaintenance:
     description: str
     starts: datetime | None
     ends: datetime | None
+    public_id: str | None = None  # the id record's (judge/ids.py); None: mt<id>-<start>
 
 
 @dataclass
