@@ -24,6 +24,7 @@ KEEP = timedelta(days=90)
 MAX_EVENTS = 1000
 MAX_COMPONENTS = 12_000
 MAX_TITLES = 4
+MAX_SEEN = 16  # sites (generators) an event remembers; a state lost makes a site a new generator
 INCIDENT, MAINTENANCE = "incident", "maintenance"
 
 
@@ -104,6 +105,8 @@ def event(
         found = Event(_unique(native, {e.id for e in record.events}), kind, start, [], {}, now)
         record.events.append(found)
     found.seen[generator] = key
+    while len(found.seen) > MAX_SEEN:
+        found.seen.pop(next(iter(found.seen)))
     found.last = max(found.last, now)
     if title not in found.titles:
         found.titles = [*found.titles[:1], *found.titles[1:][-(MAX_TITLES - 2) :], title][:MAX_TITLES]

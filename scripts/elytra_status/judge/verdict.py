@@ -103,13 +103,13 @@ def merge(
     writer: str,
     record: ids.IdRecord,
     listed_before: dict[str, dict[str, Any]],
-    present: set[str],
+    present: set[str] | None,
     now: datetime,
 ) -> Merged:
     """The counting views (at least one) merged; record takes the new ids.
 
     listed_before: the incidents and windows the public files list as open (by id); present: the generators
-    whose views are in the bucket, fresh or not (a site whose view is gone is retired).
+    whose views are in the bucket, fresh or not (a site whose view is gone is retired); None: not known.
     """
     source = figures_source(views, writer)
     by_page = [source, *sorted((v for v in views if v is not source), key=lambda v: v.site)]
@@ -190,7 +190,7 @@ def _carry(
     listed_before: dict[str, dict[str, Any]],
     record: ids.IdRecord,
     reading: set[str],
-    present: set[str],
+    present: set[str] | None,
 ) -> None:
     """Keep open what no counting view can speak for: its sites are stale or not whole, and not retired."""
     for public_id, old in listed_before.items():
@@ -198,7 +198,8 @@ def _carry(
             continue
         event = record.event_by_id(public_id)
         sites = set(event.seen) if event else set()
-        if (sites & reading) or (reading and not sites) or (sites and not sites & present):
+        retired = present is not None and sites and not sites & present
+        if (sites & reading) or (reading and not sites) or retired:
             continue  # a view that listed it stopped, or its sites were retired: it closes
         if old.get("impact") == "maintenance":
             windows[public_id] = _window_of(old)

@@ -19,15 +19,13 @@ def ts(moment: datetime) -> str:
 def incident_object(item: PageIncident, page_id: str, url: str, resolved_at: datetime | None) -> dict[str, Any]:
     status = "resolved" if resolved_at else "investigating"
     updated = resolved_at or item.updated or item.created
-    first = _update(f"i{item.id}-1", "investigating", item.content, f"i{item.id}", item.created, item.updated)
+    iid = item.public_id or f"i{item.id}"
+    first = _update(f"{iid}-1", "investigating", item.content, iid, item.created, item.updated)
     updates = [first]
     if resolved_at:
-        updates.insert(
-            0,
-            _update(f"i{item.id}-r", "resolved", "This incident has been resolved.", f"i{item.id}", resolved_at, None),
-        )
+        updates.insert(0, _update(f"{iid}-r", "resolved", "This incident has been resolved.", iid, resolved_at, None))
     return {
-        "id": f"i{item.id}",
+        "id": iid,
         "name": item.title,
         "status": status,
         "created_at": ts(item.created),
@@ -43,11 +41,13 @@ def incident_object(item: PageIncident, page_id: str, url: str, resolved_at: dat
     }
 
 
-def maintenance_object(item: PageMaintenance, page_id: str, url: str, seen: datetime, done: datetime | None) -> dict:
+def maintenance_object(
+    item: PageMaintenance, page_id: str, url: str, seen: datetime, done: datetime | None = None
+) -> dict:
     """A maintenance under way is in_progress; one gone from the page is completed at the run that saw it go."""
     starts = item.starts or seen
     # One id per window: a maintenance that ends and starts again under Uptime Kuma's same id is two windows.
-    prefix = f"mt{item.id}-{starts.strftime('%Y%m%dT%H%M%SZ')}"
+    prefix = item.public_id or f"mt{item.id}-{starts.strftime('%Y%m%dT%H%M%SZ')}"
     body = item.description or item.title
     updates = [_update(f"{prefix}-1", "in_progress", body, prefix, starts, None)]
     if done:

@@ -13,7 +13,7 @@ from elytra_status.judge import change_gate
 from elytra_status.publish import heartbeat, public_set
 from elytra_status.publish.heads import head
 from elytra_status.publish.upload import publish
-from elytra_status.run import pipeline, restore, site
+from elytra_status.run import merge, pipeline, restore, site
 from elytra_status.run import state as run_state
 
 REASONS = {
@@ -37,6 +37,8 @@ def run(config: settings.Config) -> tuple[int, str, str | None]:
     try:
         if config.site_name:
             site.check_store(config, state, signed, now)
+        elif config.status_bucket:
+            merge.back_to_one(config, state, signed, s3_client, now)
         code, reason = run_with(config, state, now, s3_client, turn, signed)
     except site.SiteRefused as exc:
         return exits.EXIT_CONFIG, str(exc), None
@@ -77,8 +79,11 @@ def run_with(
             raise site.SiteRefused(f"UPTIME_KUMA_STATUS_PAGE: {duplicates}; two sites need unique names")
         taken.append(site.take_turn(config, state, found, signed or SignedS3(config)))
         if taken[0].took_over:
+            merge.take_record(config, state, signed or SignedS3(config))
             restore.continue_history(config, state, s3_client, now)
             state.published.pop("digest", None)  # the other site's set is in the bucket: write this one whole
+        found.builds = taken[0].writer
+        merge.share(config, state, found, taken[0], signed or SignedS3(config), now)
 
     def gate(published: dict, digest: str, bucket_answered: bool) -> str | None:
         if taken and not taken[0].writer:
@@ -113,6 +118,7 @@ def run_with(
         return exits.EXIT_FAILED, "status.json refused for upload"
     if upload_code != exits.EXIT_OK:
         return upload_code, REASONS[exits.EXIT_UPLOAD_FAILED]
+    merge.save_record(config, state, signed, taken[0] if taken else None)
     return code, REASONS[code]
 
 
