@@ -83,10 +83,19 @@ def session_members(sid: int) -> list[int]:
     return found
 
 
-class TwoSites:
-    """A primary and a standby in front of one moto; sites[0] is the primary."""
+# The sites a test may start: the first is the primary.
+NAMES = (("fra1", "primary"), ("ams3", "standby"), ("waw1", "standby"))
 
-    def __init__(self, moto_url: str, root: Path, one_at_a_time: bool = True) -> None:
+
+class TwoSites:
+    """A primary and a standby (or `count` sites) in front of one moto; sites[0] is the primary.
+
+    incidents: every Uptime Kuma serves the capture with incidents and maintenance under way.
+    """
+
+    def __init__(
+        self, moto_url: str, root: Path, one_at_a_time: bool = True, count: int = 2, incidents: bool = False
+    ) -> None:
         self.moto_url = moto_url
         self.s3 = s3_client(moto_url)
         self.bucket = new_bucket(self.s3, "status")
@@ -94,11 +103,14 @@ class TwoSites:
         self.s3.put_object(Bucket=self.backups, Key="db/nightly.sql.gz", Body=b"data")
         lock = threading.Lock() if one_at_a_time else None
         self.sites: list[Site] = []
-        for number, (name, role) in enumerate((("fra1", "primary"), ("ams3", "standby"))):
+        for number, (name, role) in enumerate(NAMES[:count]):
             kuma = ReplayServer()
-            kuma.serve_version("2.5.3")
+            if incidents:
+                kuma.serve_incidents("2.5.3-incident")
+            else:
+                kuma.serve_version("2.5.3")
             if number:
-                kuma.shift_ids(100)  # the other site's Uptime Kuma numbers the same monitors apart
+                kuma.shift_ids(100 * number)  # another site's Uptime Kuma numbers the same monitors apart
             folder = root / name
             folder.mkdir(parents=True)
             site = Site(name, role, folder, kuma, S3Proxy(moto_url, one_at_a_time=lock))
