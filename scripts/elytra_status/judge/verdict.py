@@ -52,6 +52,17 @@ class Merged:
     sites: tuple[str, ...] = ()  # whose views counted
 
 
+def left_out(view: View, age: float | None, lease_seconds: int, settings: str) -> str:
+    """Why another site's view does not count, or "" when it does: fresh, whole, the same public settings."""
+    if age is None:
+        return "of unknown age"
+    if age >= lease_seconds:
+        return "stale"
+    if not view.whole:
+        return "not whole"
+    return "" if view.settings == settings else "other settings"
+
+
 def verdict(name: str, views: list[View]) -> Verdict | None:
     """One component over the views; None when no view reports it (paused or deleted: left out)."""
     seen = [(v.site, v.monitors[name].state) for v in views if name in v.monitors]

@@ -133,9 +133,7 @@ def share(config: Config, state: RunState, run: StatusRun, turn: Turn, client: S
             return
     counting, left = [mine] if mine.whole else [], []
     for view, age in others:
-        fresh = age is not None and age < config.site_lease_seconds
-        why = "" if fresh else "stale" if age is not None else "of unknown age"
-        why = why or ("not whole" if not view.whole else "" if view.settings == mine.settings else "other settings")
+        why = verdict.left_out(view, age, config.site_lease_seconds, mine.settings)
         (left.append(f"{view.site} ({why})") if why else counting.append(view))
     counting = counting or [mine]
     record = naming.record_of(state.ids, state.bundle, state.history, state.generator, now)
