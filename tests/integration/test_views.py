@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 
 from support.kuma_replay import Reply
 from support.two_sites import LEASE_SECONDS, Site, TwoSites
@@ -71,6 +72,11 @@ def test_down_at_one_site_and_up_at_the_other_is_a_partial_outage_named_on_the_p
     for site, offset in zip(sites.sites, (0, 100), strict=True):
         for monitor in (4, 5):  # the capture's two down monitors come up: all operational
             set_status(site, monitor + offset, 1)
+    reply = sites.standby.kuma.routes["/metrics"]  # ams3's Uptime Kuma counts another 24 h figure
+    pattern = rb'^(monitor_uptime_ratio\{[^\n]*monitor_id="101"[^\n]*window="1d"\}) 1$'
+    body, n = re.subn(pattern, rb"\1 0.5", reply.body, flags=re.M)
+    sites.standby.kuma.routes["/metrics"] = Reply(reply.status, reply.headers, body)
+    assert n == 1
     writing(sites)
     rounds_until(sites, lambda: sites.public()["platform_status"] == "operational")
     set_status(sites.standby, 101, 0)  # "HTTP kuma self" is down as seen from ams3 only
@@ -86,6 +92,10 @@ def test_down_at_one_site_and_up_at_the_other_is_a_partial_outage_named_on_the_p
     assert "uptime figures measured from site fra1" in page
     assert "HTTP kuma self: down from ams3, up from fra1." in text(sites, "history.atom")
     assert sites.public(PREFIX + "api/v2/summary.json")["page"]["uptime_site"] == "fra1"
+    assert split["uptime"]["last_24h"] == 100.0  # the primary's Uptime Kuma's figure, not ams3's 50
+    # The views and the record are private: an anonymous reader gets 403.
+    for key in (".sites/view-fra1.json", ".sites/view-ams3.json", ".sites/record.json"):
+        assert requests.get(f"{sites.moto_url}/{sites.bucket}/{PREFIX}{key}", timeout=5).status_code == 403, key
     # Down at both: a major outage, as with one site.
     set_status(sites.primary, 1, 0)
     rounds_until(sites, lambda: component(sites, "HTTP kuma self")["status"] == "major_outage")
@@ -116,6 +126,9 @@ def test_a_handoff_mid_incident_and_mid_maintenance_and_back_keeps_every_id_and_
     before = published_ids(sites)
     assert before["open"] and before["windows"] and before["components"]
     assert sites.public()["site"] == "fra1"
+    # A standby builds nothing: no day, no status change of its own view to carry into the feed.
+    standby = json.loads((sites.standby.folder / "state.json").read_text())["history"]
+    assert not standby.get("days") and "changes" not in standby
 
     sites.primary.write_settings(SITE_DRAIN="true")
     rounds_until(sites, lambda: sites.public()["site"] == "ams3")
