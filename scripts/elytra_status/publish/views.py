@@ -15,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from elytra_status.infra.logs import log
 from elytra_status.infra.signed_s3 import SignedS3, SignedS3Error
 from elytra_status.judge.view import Item, Seen, View
 from elytra_status.publish.lease import StoreError, store_age
@@ -138,4 +139,7 @@ def read_record(client: SignedS3, folder: str) -> dict[str, Any] | None:
         return None
     if answer.status != 200:
         raise StoreError(f"record not read: {answer.code}")
-    return parse_record(answer.body)
+    found = parse_record(answer.body)
+    if found is None:
+        log.warning("the record of what was published (%s) is damaged or not ours: left out", folder + RECORD_NAME)
+    return found
