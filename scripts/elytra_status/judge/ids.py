@@ -44,9 +44,16 @@ class Event:
 class IdRecord:
     components: dict[str, str] = field(default_factory=dict)  # "m:<name>" / "g:<name>" -> id
     events: list[Event] = field(default_factory=list)
+    # (kind, generator, key) -> event, made at the first look-up: a run looks up each item of its page.
+    _keys: dict[tuple[str, str, str], Event] | None = field(default=None, compare=False, repr=False)
 
     def event_by_id(self, public_id: str) -> Event | None:
         return next((e for e in self.events if e.id == public_id), None)
+
+    def by_key(self, kind: str, generator: str, key: str) -> Event | None:
+        if self._keys is None:
+            self._keys = {(e.kind, g, k): e for e in self.events for g, k in e.seen.items()}
+        return self._keys.get((kind, generator, key))
 
 
 def _stamp(value: str) -> datetime:
@@ -87,7 +94,7 @@ def event(
     record: IdRecord, kind: str, generator: str, key: str, title: str, start: str, now: str, native: str
 ) -> Event:
     """The event this site's item is: found by its own key, joined by title and start, or new (native id)."""
-    found = next((e for e in record.events if e.kind == kind and e.seen.get(generator) == key), None)
+    found = record.by_key(kind, generator, key)
     if found is None:
         moment = _stamp(start)
         found = next(
@@ -105,8 +112,11 @@ def event(
         found = Event(_unique(native, {e.id for e in record.events}), kind, start, [], {}, now)
         record.events.append(found)
     found.seen[generator] = key
-    while len(found.seen) > MAX_SEEN:
+    if len(found.seen) > MAX_SEEN:
         found.seen.pop(next(iter(found.seen)))
+        record._keys = None  # the index still holds the key that went
+    if record._keys is not None:
+        record._keys[(kind, generator, key)] = found
     found.last = max(found.last, now)
     if title not in found.titles:
         found.titles = [*found.titles[:1], *found.titles[1:][-(MAX_TITLES - 2) :], title][:MAX_TITLES]
@@ -118,6 +128,7 @@ def prune(record: IdRecord, now: datetime) -> None:
     cutoff = now - KEEP
     kept = [e for e in record.events if _stamp(e.last) >= cutoff]
     record.events = sorted(kept, key=lambda e: e.last, reverse=True)[:MAX_EVENTS]
+    record._keys = None
 
 
 def seed(record: IdRecord, names: dict[str, str], items: list[dict[str, Any]], generator: str, now: str) -> None:
@@ -135,6 +146,7 @@ def seed(record: IdRecord, names: dict[str, str], items: list[dict[str, Any]], g
         own = own_key(item["id"], start, window)
         seen = {generator: own} if own else {}
         record.events.append(Event(item["id"], MAINTENANCE if window else INCIDENT, start, [item["name"]], seen, now))
+    record._keys = None
 
 
 def own_key(public_id: str, start: str, window: bool) -> str | None:
