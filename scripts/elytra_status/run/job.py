@@ -34,12 +34,13 @@ def run(config: settings.Config) -> tuple[int, str, str | None]:
     s3_client = s3.LazyClient(config)  # one client for every S3 call of the run, made if one is needed
     turn: list[site.Turn] = []
     signed = SignedS3(config)  # two sites: the store check and the lease share its connections
+    sites: frozenset[str] = frozenset()  # back to one site: the generator that wrote the bucket last
     try:
         if config.site_name:
             site.check_store(config, state, signed, now)
         elif config.status_bucket:
-            merge.back_to_one(config, state, signed, s3_client, now)
-        code, reason = run_with(config, state, now, s3_client, turn, signed)
+            sites = merge.back_to_one(config, state, signed, s3_client, now)
+        code, reason = run_with(config, state, now, s3_client, turn, signed, sites)
     except site.SiteRefused as exc:
         return exits.EXIT_CONFIG, str(exc), None
     except site.StoreError as exc:
@@ -66,6 +67,7 @@ def run_with(
     s3_client: Any,
     turn: list[site.Turn] | None = None,
     signed: SignedS3 | None = None,
+    sites: frozenset[str] = frozenset(),
 ) -> tuple[int, str]:
     """One run; in two-site mode, its turn (appended to turn) decides whether it may write."""
     started = time.monotonic()
@@ -90,7 +92,7 @@ def run_with(
             log.info("site %s: not the writer this run; nothing written or uploaded", config.site_name)
             return None
         # A bucket that did not answer the listing is not asked again: the upload finds out, within its timeout.
-        peers = taken[0].peers if taken else frozenset()
+        peers = taken[0].peers if taken else sites
         found = audit(config, state, s3_client, now, peers) if bucket_answered else None
         problem = "the bucket did not answer this run" if found is None else "; ".join(found.problems[:3]) or None
         return change_gate.reason_to_publish(published, digest, problem, now, config.publish_every_seconds)

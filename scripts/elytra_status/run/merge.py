@@ -177,33 +177,40 @@ def save_record(config: Config, state: RunState, client: SignedS3 | None, turn: 
         log.warning("%s; the next upload writes it again", exc)
 
 
-def take_record(config: Config, state: RunState, client: SignedS3) -> bool:
-    """Go on from the record the last writer left: its ids, bundle memory and feed. False when there is none."""
+def take_record(config: Config, state: RunState, client: SignedS3) -> str | None:
+    """Go on from the record the last writer left: its ids, bundle memory and feed. Returns that writer's
+    generator id, None when there is no record."""
     try:
         found = views.read_record(client, folder(config))
     except StoreError as exc:
         log.warning("%s; this site's own memory goes on", exc)
-        return False
+        return None
     if found is None:
         log.info("no record of what was published in the bucket: this site's own memory goes on")
-        return False
+        return None
     own = {"first_seen_at": state.bundle.first_seen_at, "page": state.bundle.page}
     state.bundle = BundleMemory(**{**found["bundle"], **own})
     state.ids = found["ids"]
     state.history.update(found["feed"])
     state.record_digest = ""  # the next upload writes this site's record
     log.info("record of what was published taken over: %d ids of events", len(found["ids"]["events"]))
-    return True
+    return found["generator"]
 
 
-def back_to_one(config: Config, state: RunState, client: SignedS3, s3_client: Any, now: datetime) -> None:
-    """One site after two (its state names a site), or a fresh state: go on from what the bucket published."""
+def back_to_one(config: Config, state: RunState, client: SignedS3, s3_client: Any, now: datetime) -> frozenset[str]:
+    """One site after two (its state names a site), or a fresh state: go on from what the bucket published.
+
+    Returns the generator of the site that wrote last: its objects are replaced this run, not another writer's.
+    """
     from elytra_status.run import restore
 
     if state.site.get("name"):
         log.info("back to one site (SITE_NAME was %s): going on from the bucket's record", state.site["name"])
-        if take_record(config, state, client):
+        last = take_record(config, state, client)
+        if last:
             restore.continue_history(config, state, s3_client, now)
         state.site.clear()
-    elif not (state.ids or state.bundle.components or state.history.get("days")):
+        return frozenset({last}) - {state.generator} if last else frozenset()
+    if not (state.ids or state.bundle.components or state.history.get("days")):
         take_record(config, state, client)
+    return frozenset()
