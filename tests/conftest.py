@@ -16,7 +16,7 @@ import pytest
 from support.commands import cron_run, write_env
 from support.documents import status_doc
 from support.kuma_replay import API_KEY, ReplayServer
-from support.servers import ACCESS_KEY, SECRET_KEY, AuthMoto, MotoServer, Recorder, new_bucket, s3_client
+from support.servers import ACCESS_KEY, SECRET_KEY, AuthMoto, MotoServer, Recorder, SeaweedFS, new_bucket, s3_client
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +65,14 @@ def mounted_disk(tmp_path: Path):
 @pytest.fixture(scope="session")
 def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
     server = MotoServer(tmp_path_factory.mktemp("moto") / "moto.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS]:
+    """A second, real store; started by the first test that asks for it, so the others pay nothing."""
+    server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs"))
     yield server
     server.stop()
 

@@ -2,6 +2,7 @@
 """Two sites under kills: the writing site is killed at a random moment and restored, again and again.
 
     .venv/bin/python tests/bench/handoff.py [--kills 6] [--every 5] [--lease 15]
+    .venv/bin/python tests/bench/handoff.py --sick 10     # the sick-holder cases and the frozen writer
 
 Two stand-in Uptime Kumas, two generators (their own settings, state and lock) and one moto, each
 site behind a logging proxy of its own. Each site runs the cron wrapper every --every seconds. At a
@@ -89,10 +90,22 @@ def main() -> int:
     parser.add_argument("--every", type=float, default=5.0, help="seconds between a site's runs")
     parser.add_argument("--lease", type=int, default=15, help="SITE_LEASE_SECONDS")
     parser.add_argument("--seed", type=int, default=19)
+    parser.add_argument("--sick", type=int, default=0, metavar="TRIES", help="the sick-holder cases instead")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     root = Path(tempfile.mkdtemp(prefix="bench-handoff-"))
     moto = MotoServer(root / "moto.log")
+    if args.sick:
+        import sick_holder
+
+        try:
+            section, clean = sick_holder.run(moto.url, root, args.sick, args.seed, every=3.0)
+        finally:
+            moto.stop()
+        print(section)
+        results.write_section(sick_holder.MARK, section)
+        shutil.rmtree(root, ignore_errors=True)
+        return 0 if clean else 1
     sites = TwoSites(moto.url, root)
     for site in sites.sites:
         site.write_settings(SITE_LEASE_SECONDS=str(args.lease))

@@ -164,6 +164,7 @@ def test_cli_prints_each_set_with_newest_object_age_and_status(moto, s3, bucket)
 
 def test_listing_sends_no_checksum_headers(moto, s3, bucket):
     """Spaces rejects the checksum headers boto3 sends by default since 1.36."""
-    client = s3_factory.make_s3_client(cfg(moto.url, bucket))
+    config = cfg(moto.url, bucket)
+    client = s3_factory.make_s3_client(config, config.backup_store)
     assert client.meta.config.request_checksum_calculation == "when_required"
     assert client.meta.config.response_checksum_validation == "when_required"

@@ -37,6 +37,9 @@ BAD_VALUES = [
     ("SPACES_ENDPOINT", "https://nyc3.digitaloceanspaces.com:99999"),
     ("UPTIME_KUMA_URL", "http://kuma host/"),
     ("SPACES_REGION", "🌍"),
+    ("STATUS_ENDPOINT", "not a host!"),
+    ("STATUS_REGION", "eu-west-1"),  # without STATUS_ENDPOINT: refused, not ignored
+    ("STATUS_ACCESS_KEY", "half-of-a-pair"),
     ("STATUS_MAX_AGE_SECONDS", "0.5"),
     ("STATUS_MAX_AGE_SECONDS", "1e15"),
     ("BACKUP_MAX_AGE_HOURS", "1e308"),

@@ -1,6 +1,7 @@
 """Two sites, one page: a primary and a standby, each with its own Uptime Kuma, settings, state and lock,
 writing one moto through a logging proxy each. "Writes" are PUTs of public files; the lease and health
-objects are counted apart. Runs come every couple of seconds, with a 12-second lease."""
+objects are counted apart. Runs come every couple of seconds, with a 12-second lease. The race and the
+takeover run on SeaweedFS too (the status bucket there, the backups on moto)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from stack import wait_for
 
 from elytra_status.infra.settings import parse_config
 from elytra_status.infra.signed_s3 import SignedS3
@@ -20,40 +23,22 @@ from support.commands import run_script
 from support.kuma_replay import Reply
 from support.s3_proxy import S3Proxy
 from support.servers import ACCESS_KEY, SECRET_KEY, s3_client
-from support.two_sites import LEASE_SECONDS, Site, TwoSites
+from support.two_sites import LEASE_SECONDS, Site, TwoSites, handoffs, primary_writing, rounds_of, writers
 
 SETTINGS = {"SPACES_ACCESS_KEY": ACCESS_KEY, "SPACES_SECRET_KEY": SECRET_KEY, "SPACES_REGION": "us-east-1"}
 BROKEN = Reply(503, [("Content-Type", "text/plain")], b"Service Unavailable")
 
 
+STORES = ["moto", "seaweedfs"]
+
+
 @pytest.fixture
-def sites(moto, tmp_path) -> Iterator[TwoSites]:
-    pair = TwoSites(moto.url, tmp_path)
+def sites(request, moto, tmp_path) -> Iterator[TwoSites]:
+    """On moto; parametrized indirectly with "seaweedfs", the status bucket is on SeaweedFS."""
+    store = request.getfixturevalue("seaweedfs") if getattr(request, "param", "moto") == "seaweedfs" else None
+    pair = TwoSites(moto.url, tmp_path, store=store)
     yield pair
     pair.close()
-
-
-def primary_writing(sites: TwoSites) -> None:
-    """The primary takes the lease first (the standby leaves a missing lease to a healthy primary)."""
-    assert sites.primary.run().returncode == 0, sites.primary.log_text()[-2000:]
-    assert sites.lease()["site"] == "fra1"
-    assert sites.round() == {"fra1": 0, "ams3": 0} or sites.lease()["site"] == "fra1"
-
-
-def writers(rounds: list[dict[str, int]]) -> list[str]:
-    """Who wrote in each round that had a writer, in order."""
-    return [next(name for name, count in r.items() if count) for r in rounds if any(r.values())]
-
-
-def handoffs(sequence: list[str]) -> int:
-    return sum(1 for a, b in zip(sequence, sequence[1:], strict=False) if a != b)
-
-
-def rounds_of(sites: TwoSites, n: int) -> list[dict[str, int]]:
-    """n rounds of both sites at once; never two writers in one."""
-    rounds = [sites.round() for _ in range(n)]
-    assert all(not (r["fra1"] and r["ams3"]) for r in rounds), rounds
-    return rounds
 
 
 def one_handoff_back_to_the_primary(sites: TwoSites, n: int) -> None:
@@ -84,6 +69,7 @@ def test_both_sites_in_rounds_never_both_write(sites):
     assert requests.get(url, timeout=5).status_code == 403
 
 
+@pytest.mark.parametrize("sites", STORES, indirect=True)
 def test_primary_stops_standby_publishes_within_the_lease_and_one_run_then_one_handoff_back(sites):
     primary_writing(sites)
     for _ in range(3):
@@ -112,7 +98,7 @@ def test_primary_kuma_down_hands_over_after_the_grace_and_back_once_when_it_retu
     rounds = rounds_of(sites, 6)
     # Two broken runs are the grace (SITE_GRACE_RUNS=2): the primary publishes the honest unknown meanwhile.
     assert writers(rounds)[-1] == "ams3", rounds
-    assert "site fra1: lease released: view broken for 3 runs; ams3 is healthy" in sites.primary.log_text()
+    assert "site fra1: lease released: 3 runs failed in a row; ams3 is healthy" in sites.primary.log_text()
     assert sites.public()["site"] == "ams3"
     assert sites.public()["platform_status"] != "operational"
     restore()
@@ -129,14 +115,23 @@ def test_a_short_restart_of_the_primary_kuma_hands_nothing_over(sites):
     assert "lease released" not in sites.primary.log_text()
 
 
-def test_two_sites_taking_the_lease_at_the_same_moment_exactly_one_wins(moto, tmp_path):
-    """Through the one-at-a-time proxy: moto alone checks and writes without a lock."""
-    one_at_a_time = threading.Lock()
-    proxies = [S3Proxy(moto.url, one_at_a_time=one_at_a_time) for _ in range(2)]
+@pytest.mark.parametrize("store", STORES)
+def test_two_sites_taking_the_lease_at_the_same_moment_exactly_one_wins(store, request, moto, tmp_path):
+    """moto, through the one-at-a-time proxy: it checks and writes without a lock. SeaweedFS, straight: it orders
+    a key's writes itself; the status bucket is there, by STATUS_ENDPOINT, the backups' settings on moto."""
     bucket = "race-" + tmp_path.name[-20:].lower().replace("_", "-")
-    s3 = s3_client(moto.url)
+    if store == "moto":
+        one_at_a_time = threading.Lock()
+        proxies = [S3Proxy(moto.url, one_at_a_time=one_at_a_time) for _ in range(2)]
+        s3 = s3_client(moto.url)
+        settings = [{**SETTINGS, "SPACES_ENDPOINT": p.url, "STATUS_BUCKET": bucket} for p in proxies]
+    else:
+        weed, proxies = request.getfixturevalue("seaweedfs"), []
+        s3 = s3_client(weed.url, weed.access, weed.secret)
+        own = {"STATUS_ENDPOINT": weed.url, "STATUS_ACCESS_KEY": weed.access, "STATUS_SECRET_KEY": weed.secret}
+        settings = [{**SETTINGS, "SPACES_ENDPOINT": moto.url, **own, "STATUS_BUCKET": bucket}] * 2
     s3.create_bucket(Bucket=bucket)
-    clients = [SignedS3(parse_config({**SETTINGS, "SPACES_ENDPOINT": p.url, "STATUS_BUCKET": bucket})) for p in proxies]
+    clients = [SignedS3(parse_config(values)) for values in settings]
     try:
         for trial in range(20):
             key = f"trial-{trial}/.sites/lease.json"
@@ -193,6 +188,118 @@ def test_a_writer_frozen_past_its_lease_does_not_overwrite_newer_files(sites):
     assert sites.primary.proxy.writes(woke) == []
     assert sites.public() == newer
     assert "not uploading: the lease has" in sites.primary.log_text()
+
+
+def public_objects(sites: TwoSites) -> dict[str, tuple[bytes, str | None]]:
+    """Every public object of the folder: its bytes and the generator its metadata names."""
+    found = {}
+    for item in sites.s3.list_objects_v2(Bucket=sites.bucket, Prefix="public/")["Contents"]:
+        if "/.sites/" not in item["Key"]:
+            got = sites.s3.get_object(Bucket=sites.bucket, Key=item["Key"])
+            found[item["Key"]] = (got["Body"].read(), got["Metadata"].get("generator"))
+    return found
+
+
+def public_puts(site: Site, since: float) -> list[tuple[str, int]]:
+    """The site's PUTs of public files since a time, each with the store's answer, in order."""
+    return [
+        (path, status)
+        for at, method, path, status in list(site.proxy.log)
+        if method == "PUT" and at >= since and "/.sites/" not in path
+    ]
+
+
+@pytest.mark.parametrize("sites", STORES, indirect=True)
+def test_a_writer_frozen_with_its_third_public_put_in_flight_lands_none_after_the_takeover(sites):
+    primary_writing(sites)
+    primary_kuma_broken(sites)  # the primary's next run has news: the honest unknown
+    frozen: dict[str, Any] = {}
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_third(path: str) -> None:
+        """The primary's third public PUT stops in flight, past every check of its lease; the VM stops too."""
+        if "/.sites/" in path or "proc" not in frozen:
+            return
+        frozen["puts"] = frozen.get("puts", 0) + 1
+        if frozen["puts"] == 3:
+            frozen["at"], frozen["path"] = time.time(), path
+            sites.primary.freeze(frozen["proc"])
+            held.set()
+            release.wait(120)
+
+    sites.primary.proxy.before_put = hold_the_third
+    frozen["proc"] = proc = sites.primary.start()
+    assert held.wait(40), "the primary never uploaded"
+    while not any(path.endswith("/public/status.json") for _, path in sites.standby.proxy.writes(frozen["at"])):
+        assert time.time() - frozen["at"] < LEASE_SECONDS + 40, "the standby never published"
+        sites.standby.run()
+        time.sleep(1)
+    newer = public_objects(sites)
+    release.set()  # the held PUT reaches the store after the standby's whole set
+    wait_for(lambda: public_puts(sites.primary, frozen["at"]), 30, "the held PUT's answer", 0.05)
+    sites.primary.thaw(proc)
+    proc.communicate(timeout=60)
+    late = public_puts(sites.primary, frozen["at"])
+    assert late[0] == (frozen["path"], 412) and all(status == 412 for _, status in late), late
+    assert public_objects(sites) == newer
+    standby_generator = json.loads((sites.standby.folder / "state.json").read_text())["generator"]
+    assert {generator for _, generator in newer.values()} == {standby_generator}
+    assert json.loads(newer["public/status.json"][0])["site"] == "ams3"
+    assert proc.returncode == 4
+    assert "the site's lease ran out during the upload" in sites.primary.log_text()
+    # Every public PUT of either site was conditional: If-Match what its writer believed, or If-None-Match.
+    for site in sites.sites:
+        sent = [(match, none) for path, match, none in site.proxy.conditions if "/.sites/" not in path]
+        assert sent and all((match is None) != (none is None) for match, none in sent), site.name
+
+
+def test_a_412_mid_upload_stops_it_before_status_json_and_the_next_run_lists_the_folder_again(sites):
+    primary_writing(sites)
+    site, summary = sites.primary, "public/api/v2/summary.json"
+    assert json.loads((site.folder / "state.json").read_text())["site"]["etags"][summary]
+    sites.s3.delete_object(Bucket=sites.bucket, Key=summary)  # deleted by hand: this run puts it back
+    keys: list[str] = []
+
+    def another_writer_at_the_fifth(path: str) -> None:
+        if "/.sites/" not in path and path not in keys:
+            keys.append(path)
+            if len(keys) == 5:
+                sites.s3.put_object(Bucket=sites.bucket, Key=path.split(f"/{sites.bucket}/")[1], Body=b"{}")
+
+    site.proxy.before_put = another_writer_at_the_fifth
+    since = time.time()
+    assert site.run().returncode == 4
+    sent = public_puts(site, since)
+    assert sent[-1] == (keys[4], 412) and len({path for path, _ in sent}) == 5, sent
+    assert not any(path.endswith("/public/status.json") for path, _ in sent)  # nothing after the 412
+    deleted = [status for path, status in sent if path.endswith(summary)]
+    assert deleted == [404, 200]  # If-Match on a deleted key, then the same PUT as a create
+    errors = [line for line in site.log_text().splitlines() if " ERROR " in line and "stopped" in line]
+    assert len(errors) == 1 and "another writer has written there" in errors[0], errors
+    assert keys[4].split(f"/{sites.bucket}/")[1] + " changed since this site last saw it (412)" in errors[0]
+    assert "etags" not in json.loads((site.folder / "state.json").read_text())["site"]
+    # The next run lists the folder once, and writes the whole set over what the other writer left.
+    site.proxy.before_put = None
+    logged = len(site.log_text().splitlines())
+    assert site.run().returncode == 0
+    lines = site.log_text().splitlines()[logged:]
+    assert sum("fence: the status folder listed" in line for line in lines) == 1
+    generator = json.loads((site.folder / "state.json").read_text())["generator"]
+    assert {owner for _, owner in public_objects(sites).values()} == {generator}
+
+
+def test_a_put_whose_answer_was_lost_and_sent_again_is_no_other_writer(sites):
+    primary_writing(sites)
+    site, summary = sites.primary, "public/api/v2/summary.json"
+    sites.s3.delete_object(Bucket=sites.bucket, Key="public/status.json")  # this run has to upload
+    site.proxy.lose_answers = {"/public/history.json"}
+    since = time.time()
+    assert site.run().returncode == 0, site.log_text()[-2000:]
+    sent = public_puts(site, since)
+    assert [status for path, status in sent if path.endswith("/public/history.json")] == [200, 412]
+    assert sent[-1][0].endswith("/public/status.json") and sent[-1][1] == 200
+    assert "another writer" not in site.log_text()
+    assert summary in json.loads((site.folder / "state.json").read_text())["site"]["etags"]
 
 
 def test_a_store_that_ignores_if_match_is_refused_at_start(moto, tmp_path):
@@ -325,10 +432,14 @@ def test_sites_whose_public_settings_differ_both_warn_every_run(sites):
     for _ in range(2):
         sites.round()
     for site, other in ((sites.primary, "ams3"), (sites.standby, "fra1")):
+        # The warning names the setting and both sites, never its value.
         warned = [
-            line for line in site.log_text().splitlines() if f"site {other} shapes the public files differently" in line
+            line.split("site ", 1)[1]
+            for line in site.log_text().splitlines()
+            if "CACHE_MAX_AGE_SECONDS differ between" in line and other in line
         ]
         assert len(warned) >= 1, site.name
+        assert not any("30" in line for line in warned), warned
 
 
 def test_a_publish_by_hand_is_refused_with_two_sites(sites):

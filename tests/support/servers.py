@@ -1,8 +1,13 @@
-"""Real servers on loopback for the tests: moto's S3 (with and without credential checks), a recorder."""
+"""Real servers on loopback for the tests: moto's S3 (with and without credential checks), SeaweedFS, a recorder."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import random
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -13,15 +18,21 @@ from pathlib import Path
 import boto3
 import requests
 from botocore.config import Config as BotoConfig
+from botocore.exceptions import ClientError
 from stack import free_port, wait_for
 
 BIN = Path(sys.executable).parent
 ACCESS_KEY = "test-access-key-AKIAELYTRA"
 SECRET_KEY = "test-secret-key-s3cr3t-elytra"
+# SeaweedFS's one identity: the status bucket's own keys (STATUS_ACCESS_KEY, STATUS_SECRET_KEY) in the tests.
+SEAWEED_ACCESS_KEY = "status-access-key-AKIASEAWEED"
+SEAWEED_SECRET_KEY = "status-secret-key-s3cr3t-seaweed"
 
 
 class MotoServer:
     """moto's S3 server in its own process on a free loopback port."""
+
+    access, secret = ACCESS_KEY, SECRET_KEY  # any keys work; these are the tests'
 
     def __init__(self, log_path: Path, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
@@ -61,14 +72,113 @@ class MotoServer:
         self._log.close()
 
 
-def s3_client(endpoint: str, access: str = ACCESS_KEY, secret: str = SECRET_KEY):
+class SeaweedFS:
+    """SeaweedFS's `weed server` (master, volume server, filer and S3 gateway in one process) on loopback.
+
+    It checks keys: one identity, the given pair, may do everything; anonymous readers may read, as the
+    public files are read (SeaweedFS keeps no per-object ACL). Its temp files and logs stay in its folder.
+    """
+
+    def __init__(self, folder: Path, access: str = SEAWEED_ACCESS_KEY, secret: str = SEAWEED_SECRET_KEY) -> None:
+        self.access, self.secret, self.folder = access, secret, folder
+        identities = [
+            {"name": "elytra", "credentials": [{"accessKey": access, "secretKey": secret}], "actions": ["Admin"]},
+            {"name": "anonymous", "actions": ["Read"]},
+        ]
+        (folder / "s3.json").write_text(json.dumps({"identities": identities}))
+        self.log_path = folder / "weed.log"
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        for attempt in range(3):
+            self._start(folder / f"data-{attempt}")
+            try:
+                wait_for(self._ready, 90, "SeaweedFS", interval=0.1)
+                return
+            except RuntimeError:
+                self._kill()
+                # Ports are picked, then bound by weed: something else may take one in between. Only that
+                # is tried again, on other ports.
+                if attempt == 2 or "address already in use" not in self.log_path.read_text()[-3000:]:
+                    raise
+
+    def _start(self, data: Path) -> None:
+        data.mkdir()
+        self.ports = s3_port, master, volume, filer = grpc_free_ports(4)
+        self.url = f"http://127.0.0.1:{s3_port}"
+        command = [str(BIN / "weed"), "server", f"-dir={data}", "-ip=127.0.0.1", "-volume.max=100"]
+        command += [f"-s3.port={s3_port}", f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}"]
+        # Its Iceberg and Lance listeners take fixed ports (8181, 9101): a second instance would exit.
+        command += ["-s3", "-s3.port.iceberg=0", "-s3.port.lance=0", f"-s3.config={self.folder / 's3.json'}"]
+        self.proc = subprocess.Popen(
+            command,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            cwd=self.folder,
+            env={**os.environ, "TMPDIR": str(self.folder)},  # its logs, out of /tmp
+        )
+        self.client = s3_client(self.url, self.access, self.secret, poll=True)
+
+    def _ready(self) -> bool:
+        """A real PutObject works: the master, a volume and the filer are all up, not only the S3 port."""
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"weed server exited: {self.log_path.read_text()[-2000:]}")
+        try:
+            with contextlib.suppress(ClientError):  # there already, from an earlier try, or not up yet
+                self.client.create_bucket(Bucket="ready-probe")
+            self.client.put_object(Bucket="ready-probe", Key="probe", Body=b"ok")
+        except Exception:  # noqa: BLE001 - any failure means not ready yet; the exit check above catches a crash
+            return False
+        return True
+
+    def _kill(self) -> None:
+        # SIGTERM took over 20 s; nothing in it needs to survive the session.
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+        # Its unix sockets go to /tmp whatever TMPDIR says, named by port: these ports were ours.
+        for port in (*self.ports, *(p + 10000 for p in self.ports)):
+            for sock in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):
+                sock.unlink(missing_ok=True)
+
+    def stop(self) -> None:
+        self._kill()
+        self._log.close()
+
+
+def grpc_free_ports(count: int) -> list[int]:
+    """Free loopback ports P whose P + 10000 is free too: each SeaweedFS server listens on both (HTTP, gRPC).
+
+    Both stay under 32768, where Linux picks no port for an outgoing connection (ip_local_port_range).
+    """
+    chosen: list[int] = []
+    while len(chosen) < count:
+        port = random.randrange(10000, 22000)
+        if port in chosen or port + 10000 in chosen or port - 10000 in chosen:
+            continue
+        if all(_bindable(p) for p in (port, port + 10000)):
+            chosen.append(port)
+    return chosen
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def s3_client(endpoint: str, access: str = ACCESS_KEY, secret: str = SECRET_KEY, poll: bool = False):
+    """A boto3 client of a test store; poll: one try, 1 s timeouts, for asking whether a server is up yet."""
+    quick = {"retries": {"max_attempts": 1}, "connect_timeout": 1, "read_timeout": 1} if poll else {}
     return boto3.client(
         "s3",
         endpoint_url=endpoint,
         region_name="us-east-1",
         aws_access_key_id=access,
         aws_secret_access_key=secret,
-        config=BotoConfig(request_checksum_calculation="when_required", response_checksum_validation="when_required"),
+        config=BotoConfig(
+            request_checksum_calculation="when_required", response_checksum_validation="when_required", **quick
+        ),
     )
 
 

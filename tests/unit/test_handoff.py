@@ -14,8 +14,8 @@ from elytra_status.render.keys import component_id
 FRA, AMS = "fra1", "ams3"
 
 
-def me(role="primary", healthy=True, broken=0, drain=False, site=FRA) -> Me:
-    return Me(site, role, healthy, broken, 2, drain)
+def me(role="primary", healthy=True, broken=0, drain=False, site=FRA, held_for=0.0, hold=0.0) -> Me:
+    return Me(site, role, healthy, broken, 2, drain, held_for, hold)
 
 
 def peer(role="standby", healthy=True, runs=10, site=AMS) -> Peer:
@@ -31,7 +31,9 @@ def test_the_holder_renews_while_its_view_is_healthy_or_nobody_else_is():
 def test_a_broken_holder_keeps_the_lease_through_the_grace_then_releases_it_to_a_healthy_site():
     assert decide(me(healthy=False, broken=2), FRA, False, [peer()]).action == "renew"
     decision = decide(me(healthy=False, broken=3), FRA, False, [peer()])
-    assert decision.action == "release" and AMS in decision.why
+    assert decision.action == "release" and AMS in decision.why and decision.failed
+    # Runs that failed to publish count as much as a broken view: the view alone is not the job.
+    assert decide(me(healthy=True, broken=3), FRA, False, [peer()]).action == "release"
 
 
 def test_a_drained_holder_hands_over_only_to_a_healthy_site():
@@ -63,8 +65,19 @@ def test_a_standby_holder_gives_the_lease_back_once_the_primary_is_healthy_for_t
     assert decide(me(), None, True, [peer()]).action == "take"
 
 
+def test_after_a_handoff_the_new_writer_holds_the_lease_for_the_hold_time_unless_it_fails_itself():
+    back = [peer("primary", runs=TAKEBACK_RUNS, site=FRA)]
+    assert decide(me("standby", site=AMS, held_for=599, hold=600), AMS, False, back).action == "renew"
+    assert decide(me("standby", site=AMS, held_for=600, hold=600), AMS, False, back).action == "release"
+    sick = me("standby", healthy=False, broken=3, site=AMS, held_for=10, hold=600)
+    assert decide(sick, AMS, False, back).action == "release"
+
+
 def test_an_unhealthy_primary_takes_a_free_lease_only_when_no_site_is_healthy():
     assert decide(me(healthy=False), None, True, [peer()]).action == "wait"
+    # It released the lease because its runs failed: its view alone does not make it fit to take it again.
+    assert decide(me(healthy=True, broken=3), None, True, [peer()]).action == "wait"
+    assert decide(me(healthy=True, broken=3), None, True, [peer(healthy=False)]).action == "take"
     assert decide(me(healthy=False), None, True, [peer(healthy=False)]).action == "take"
 
 
@@ -90,27 +103,68 @@ def test_the_lease_runs_out_by_the_stores_clock_with_a_second_of_slack():
     ],
 )
 def test_a_lease_that_is_not_ours_reads_as_free(body):
-    assert lease.parse(body) == (None, 0)
+    assert lease.parse(body) == (None, 0, None, None)
 
 
-def test_a_lease_of_ours_reads_back():
-    assert lease.parse(b'{"version": 1, "site": "fra1", "seconds": 12, "token": "ab"}') == (FRA, 12)
+def test_a_lease_of_ours_reads_back_and_its_later_fields_are_optional():
+    assert lease.parse(b'{"version": 1, "site": "fra1", "seconds": 12, "token": "ab"}') == (FRA, 12, None, None)
+    body = {"version": 1, "site": FRA, "seconds": 12, "since": "2026-12-02T15:00:05Z", "install": "c" * 16}
+    assert lease.parse(json.dumps(body).encode()) == (FRA, 12, "2026-12-02T15:00:05Z", "c" * 16)
+    bad = {**body, "since": "yesterday", "install": "X"}
+    assert lease.parse(json.dumps(bad).encode()) == (FRA, 12, None, None)
+
+
+def test_a_lease_is_honoured_for_this_sites_own_length_at_most_and_knows_how_long_it_was_held():
+    from datetime import UTC, datetime
+
+    claims_a_day = lease.Lease(FRA, 86_400, '"e"', 13.0)
+    assert not claims_a_day.ran_out() and claims_a_day.ran_out(honoured=12)
+    held = lease.Lease(FRA, 12, '"e"', 1.0, "2026-12-02T15:00:05Z", None, datetime(2026, 12, 2, 15, 10, 5, tzinfo=UTC))
+    assert held.held_for() == 600.0
+    assert lease.Lease(FRA, 12, '"e"', 1.0).held_for() == 0.0
+
+
+HEALTH = {
+    "version": 2,
+    "site": FRA,
+    "role": "primary",
+    "healthy": True,
+    "why": "ok",
+    "healthy_runs": 3,
+    "failed_runs": 0,
+    "outcome": "ok",
+    "interval": 60.5,
+    "run_seconds": 1.2,
+    "lease_seconds": 180,
+    "settings": {"PAGE_LANGUAGE": "a" * 12, "the page's title": "b" * 12},
+    "generator": "b" * 32,
+    "install": "c" * 16,
+    "since": "2026-12-02T15:00:05Z",
+    "host": "vm-fra1",
+}
 
 
 def test_a_health_object_is_checked_field_by_field():
-    good = {
-        "version": 1,
-        "site": FRA,
-        "role": "primary",
-        "healthy": True,
-        "why": "ok",
-        "healthy_runs": 3,
-        "settings": "a" * 64,
-        "generator": "b" * 32,
-    }
-    assert health.parse(json.dumps(good).encode()) == health.Health(FRA, "primary", True, "ok", 3, "a" * 64, "b" * 32)
-    for field, bad in (("role", "boss"), ("healthy", 1), ("healthy_runs", -1), ("settings", "x"), ("site", "A")):
-        assert health.parse(json.dumps({**good, field: bad}).encode()) is None, field
+    read = health.parse(json.dumps(HEALTH).encode())
+    assert read is not None and (read.site, read.outcome, read.settings) == (FRA, "ok", HEALTH["settings"])
+    for field, bad in (
+        ("role", "boss"),
+        ("healthy", 1),
+        ("healthy_runs", -1),
+        ("failed_runs", True),
+        ("outcome", "great"),
+        ("interval", "60"),
+        ("lease_seconds", 0),
+        ("settings", "x"),
+        ("settings", {"PAGE_LANGUAGE": "not a digest"}),
+        ("settings", {f"S{'x' * n}": "a" * 12 for n in range(17)}),
+        ("install", "short"),
+        ("since", "now"),
+        ("site", "A"),
+        ("version", 1),
+    ):
+        assert health.parse(json.dumps({**HEALTH, field: bad}).encode()) is None, field
+    assert health.parse(json.dumps({**HEALTH, "interval": None}).encode()) is not None
     assert health.parse(b"not json") is None
 
 

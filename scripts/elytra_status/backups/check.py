@@ -10,7 +10,7 @@ from elytra_status.infra import s3, timing
 from elytra_status.infra.settings import Config
 
 if TYPE_CHECKING:
-    pass
+    from elytra_status.infra.stores import Store
 
 # Worst last: the overall status is the worst set's.
 SEVERITY = {"success": 0, "warning": 1, "unknown": 2, "failed": 3}
@@ -87,8 +87,8 @@ def expand_prefix(prefix: str, now: datetime, max_age_hours: float) -> list[str]
     return out
 
 
-def source_error(exc: Exception, config: Config, bucket: str) -> BackupSourceError:
-    """Turn a botocore failure into one line that says what to fix, with no secret in it."""
+def source_error(exc: Exception, config: Config, bucket: str, store: Store | None = None) -> BackupSourceError:
+    """Turn a botocore failure into one line that says what to fix, with no secret in it; store: Spaces if None."""
     from botocore.exceptions import (
         ClientError,
         ConnectTimeoutError,
@@ -97,21 +97,22 @@ def source_error(exc: Exception, config: Config, bucket: str) -> BackupSourceErr
         SSLError,
     )
 
-    endpoint = config.spaces_endpoint
+    store = store or config.backup_store
+    endpoint = store.endpoint
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
         if code in ("NoSuchBucket", "404"):
             return BackupSourceError(f"bucket {bucket!r} does not exist at {endpoint}: check its name")
         if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403", "InvalidToken"):
             return BackupSourceError(
-                f"Spaces credentials rejected ({code}) by {endpoint} for bucket {bucket!r}:"
-                " check SPACES_ACCESS_KEY, SPACES_SECRET_KEY and the key's access to the bucket"
+                f"credentials rejected ({code}) by {endpoint} for bucket {bucket!r}:"
+                f" check {store.keys_setting} and the key's access to the bucket"
             )
         return BackupSourceError(f"{endpoint} refused to list {bucket!r}: {code or 'error'}")
     if isinstance(exc, SSLError):
-        return BackupSourceError(f"TLS error talking to {endpoint}: check SPACES_ENDPOINT and its certificate")
+        return BackupSourceError(f"TLS error talking to {endpoint}: check {store.endpoint_setting} and its certificate")
     if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
-        return BackupSourceError(f"cannot reach {endpoint}: check SPACES_ENDPOINT and the network")
+        return BackupSourceError(f"cannot reach {endpoint}: check {store.endpoint_setting} and the network")
     if isinstance(exc, ReadTimeoutError):
         return BackupSourceError(f"{endpoint} did not answer within {config.http_timeout_seconds:g}s")
     return BackupSourceError(f"checking {bucket!r} at {endpoint} failed: {type(exc).__name__}")
@@ -183,7 +184,7 @@ def check_backups(config: Config, now: datetime, client: Any = None) -> BackupRe
     """Check every backup set; a set that cannot be checked is `unknown` with its reason."""
     sets: list[BackupSet] = []
     try:
-        client = client or s3.make_s3_client(config)
+        client = client or s3.make_s3_client(config, config.backup_store)
     except Exception as exc:  # noqa: BLE001 - any client set-up failure makes every set unknown
         reason = str(source_error(exc, config, config.backup_bucket))
         return BackupReport([BackupSet(p, "unknown", reason=reason) for p in config.backup_prefixes])

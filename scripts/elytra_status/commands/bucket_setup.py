@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from elytra_status.backups.check import source_error
 
-    client = s3.make_s3_client(config)
+    client = s3.make_s3_client(config, config.status_store)
     conditional = None
     try:
         if apply:
@@ -41,10 +41,11 @@ def main(argv: list[str] | None = None) -> int:
             conditional = conditional_writes(config)
         rules = current_cors(client, config.status_bucket)
     except (BotoCoreError, ClientError, lease.StoreError) as exc:
-        log.error("bucket set-up failed: %s", source_error(exc, config, config.status_bucket))
+        log.error("bucket set-up failed: %s", source_error(exc, config, config.status_bucket, config.status_store))
         return exits.EXIT_FAILED
     if conditional == "ignored" and config.site_name:
-        log.error("SPACES_ENDPOINT: the store ignores conditional writes; two sites (SITE_NAME) cannot share it")
+        setting = config.status_store.endpoint_setting
+        log.error("%s: the store ignores conditional writes; two sites (SITE_NAME) cannot share it", setting)
         return exits.EXIT_CONFIG
     if args.json:
         common.print_json({"bucket": config.status_bucket, "cors_rules": rules, "conditional_writes": conditional})

@@ -21,7 +21,8 @@ def main(argv: list[str] | None = None, now: Callable[[], datetime] = timing.utc
         print("CRITICAL: bad config (see the line above)")
         return exits.EXIT_CRITICAL
     origins = tuple(args.origin or (o for o in config.cors_allowed_origins if o != "*"))
-    problems = check(config, now(), origins, run_state.generator_of(config.state_file))
+    mine, peers = run_state.writers_of(config.state_file)
+    problems = check(config, now(), origins, mine, peers=peers)
     if args.json:
         common.print_json({"ok": not problems, "url": config.status_public_url, "problems": problems})
     elif problems:

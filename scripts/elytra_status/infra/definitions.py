@@ -26,10 +26,18 @@ SETTINGS = (
     Setting("UPTIME_KUMA_STATUS_PAGE", "slug of the published status page: names, groups, incidents, badges"),
     Setting("MONITOR_IDS", "monitors that count, comma-separated; empty: every non-group monitor"),
     Setting("CRITICAL_MONITOR_IDS", "monitors whose DOWN is an outage; a subset of MONITOR_IDS when that is set"),
-    Setting("SPACES_ENDPOINT", "S3 endpoint of both buckets", needed_by=BUCKETS),
+    Setting(
+        "SPACES_ENDPOINT",
+        "S3 endpoint of the backups, and of the status bucket unless STATUS_ENDPOINT",
+        needed_by=BUCKETS,
+    ),
     Setting("SPACES_REGION", "S3 region; empty: taken from the endpoint's host"),
     Setting("SPACES_ACCESS_KEY", "S3 access key", needed_by=BUCKETS),
     Setting("SPACES_SECRET_KEY", "S3 secret key", needed_by=BUCKETS),
+    Setting("STATUS_ENDPOINT", "S3 endpoint of the status bucket, lease and health included; empty: SPACES_*"),
+    Setting("STATUS_REGION", "its region; empty: taken from STATUS_ENDPOINT's host"),
+    Setting("STATUS_ACCESS_KEY", "its access key, with STATUS_SECRET_KEY or neither; empty: SPACES_ACCESS_KEY"),
+    Setting("STATUS_SECRET_KEY", "its secret key; empty: SPACES_SECRET_KEY"),
     Setting("STATUS_BUCKET", "bucket of the public files", needed_by="the job, publish.py, bucket_setup.py"),
     Setting("STATUS_BUCKET_KEY", "key of status.json; the bundle goes in its folder", "status.json"),
     Setting("STATUS_PUBLIC_URL", "status.json's public URL: the page's links", needed_by="public_check.py"),
@@ -54,7 +62,10 @@ SETTINGS = (
     Setting(
         "SITE_LEASE_SECONDS", "two sites: the writer's lease; at least 2x RUN_DEADLINE_SECONDS", "180", 10, 3600, True
     ),
-    Setting("SITE_GRACE_RUNS", "two sites: runs a writer's view may be broken before it hands over", "2", 1, 60, True),
+    Setting("SITE_GRACE_RUNS", "two sites: runs a writer may fail before it hands over", "2", 1, 60, True),
+    Setting(
+        "SITE_HOLD_SECONDS", "two sites: after a handoff the new writer keeps the lease so long", "600", 0, 86400, True
+    ),
     Setting("SITE_DRAIN", "two sites: `true` hands the lease to a healthy other site and keeps off it", "false"),
 )
 BY_NAME = {s.name: s for s in SETTINGS}

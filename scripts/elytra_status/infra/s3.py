@@ -1,4 +1,4 @@
-"""The one boto3 S3 client factory, set up for DigitalOcean Spaces."""
+"""The one boto3 S3 client factory, set up for DigitalOcean Spaces; a client per store."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from elytra_status.infra.http_session import MAX_CONNECT_SECONDS
 
 if TYPE_CHECKING:
     from elytra_status.infra.settings import Config
+    from elytra_status.infra.stores import Store
 
 
-def make_s3_client(config: Config) -> Any:
-    """The one boto3 S3 client factory: SPACES_ENDPOINT, its keys, and the checksum settings Spaces needs."""
+def make_s3_client(config: Config, store: Store) -> Any:
+    """The one boto3 S3 client factory: a store's endpoint and keys, and the checksum settings Spaces needs."""
     import boto3
     from botocore.config import Config as BotoConfig
 
@@ -31,33 +32,39 @@ def make_s3_client(config: Config) -> Any:
 
     core = botocore.session.get_session()
     # Only config/.env counts: no AWS_PROFILE, no ~/.aws files (a missing profile would even crash).
-    store = core.get_component("config_store")
+    config_store = core.get_component("config_store")
     for name, value in (("profile", None), ("config_file", os.devnull), ("credentials_file", os.devnull)):
-        store.set_config_variable(name, value)
+        config_store.set_config_variable(name, value)
     # botocore parses every LastModified with dateutil; 100,000 of them cost seconds.
     core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=_parse_timestamp)
     session = boto3.session.Session(
         botocore_session=core,
-        aws_access_key_id=config.spaces_access_key,
-        aws_secret_access_key=config.spaces_secret_key,
-        region_name=config.spaces_region,
+        aws_access_key_id=store.access_key,
+        aws_secret_access_key=store.secret_key,
+        region_name=store.region,
     )
-    return session.client("s3", endpoint_url=config.spaces_endpoint, config=boto_config)
+    return session.client("s3", endpoint_url=store.endpoint, config=boto_config)
 
 
 class LazyClient:
     """A client made at its first use: a run that asks S3 nothing never imports boto3 (0.3 s of CPU)."""
 
-    def __init__(self, config: Config) -> None:
-        self._config = config
+    def __init__(self, config: Config, store: Store) -> None:
+        self._config, self._store = config, store
         self._client: Any = None
         self._lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
         with self._lock:
             if self._client is None:
-                self._client = make_s3_client(self._config)
+                self._client = make_s3_client(self._config, self._store)
         return getattr(self._client, name)
+
+
+def run_clients(config: Config) -> tuple[LazyClient, LazyClient]:
+    """The run's clients of the backups and of the status bucket: one client when both are on one store."""
+    status = LazyClient(config, config.status_store)
+    return (status if config.backup_store == config.status_store else LazyClient(config, config.backup_store)), status
 
 
 def _parse_timestamp(value: str) -> datetime:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from elytra_status.infra import values as v
 from elytra_status.infra.definitions import BY_NAME, SETTINGS
 from elytra_status.infra.own_keys import FOLDERS, RENDERED, OwnKeys
+from elytra_status.infra.stores import Store, stores
 from elytra_status.infra.values import ROOT, ConfigError, region_from_endpoint  # noqa: F401 - part of this module's API
 
 DEFAULT_ENV_FILE = ROOT / "config" / ".env"
@@ -37,6 +38,7 @@ class Config:
     spaces_region: str
     spaces_access_key: str
     spaces_secret_key: str
+    status_store: Store  # the status bucket's endpoint and keys, lease and health included: Spaces unless STATUS_*
     status_bucket: str
     status_bucket_key: str
     status_public_url: str | None
@@ -59,6 +61,7 @@ class Config:
     site_role: str | None = None
     site_lease_seconds: int = 180
     site_grace_runs: int = 2
+    site_hold_seconds: int = 600
     site_drain: bool = False
     page_language: str = "en"
     warnings: tuple[str, ...] = ()
@@ -75,9 +78,13 @@ class Config:
         return OwnKeys(keys, tuple(prefix + f for f in FOLDERS))
 
     @property
+    def backup_store(self) -> Store:
+        return Store(self.spaces_endpoint, self.spaces_region, self.spaces_access_key, self.spaces_secret_key)
+
+    @property
     def secrets(self) -> tuple[str, ...]:
         """Values that must never be written anywhere."""
-        return tuple(s for s in (self.uptime_kuma_api_key, self.spaces_access_key, self.spaces_secret_key) if s)
+        return tuple(s for s in (self.uptime_kuma_api_key, *self.backup_store.keys, *self.status_store.keys) if s)
 
 
 # A writer uploads only while its lease has more left than UPLOAD_TIMEOUT_SECONDS and this.
@@ -100,7 +107,7 @@ def read_settings(env_file: Path | None, environ: Mapping[str, str]) -> tuple[di
     warnings: list[str] = []
     if path.exists() and not path.is_dir():
         if path.is_file():
-            warnings += _check_mode(path)
+            warnings += v.check_mode(path)
         values = {k: val for k, val in dotenv_values(path).items() if val is not None}
     elif env_file is not None:
         raise ConfigError("--env-file", f"{path} does not exist")
@@ -108,18 +115,6 @@ def read_settings(env_file: Path | None, environ: Mapping[str, str]) -> tuple[di
         if key in KNOWN_VARIABLES or key.startswith(_OUR_PREFIXES):
             values[key] = value
     return values, warnings
-
-
-def _check_mode(path: Path) -> list[str]:
-    """Refuse a settings file others may write, as ssh does with its keys; warn when others may read it."""
-    mode = path.stat().st_mode & 0o777
-    if mode & 0o022:
-        raise ConfigError(
-            str(path), f"is writable by group or others (mode {mode:o}): it holds the keys; chmod 600 {path}"
-        )
-    if mode & 0o004:
-        return [f"{path} is readable by others (mode {mode:o}): it holds the keys; chmod 600 {path}"]
-    return []
 
 
 def _near_misses(values: Mapping[str, str]) -> list[str]:
@@ -181,7 +176,7 @@ def parse_config(
     status_page = v.text(values, "UPTIME_KUMA_STATUS_PAGE", False)
     if status_page and not re.fullmatch(r"[A-Za-z0-9_-]+", status_page):
         raise ConfigError("UPTIME_KUMA_STATUS_PAGE", "is a slug: letters, digits, '-' and '_' only")
-    endpoint = v.endpoint(values, "SPACES_ENDPOINT", "SPACES_ENDPOINT" in need)
+    spaces, status_of = stores(values, need)
     key = v.text(values, "STATUS_BUCKET_KEY", False, BY_NAME["STATUS_BUCKET_KEY"].default).lstrip("/")
     if key.endswith("/"):
         raise ConfigError("STATUS_BUCKET_KEY", "names a folder; it must name the file")
@@ -192,7 +187,7 @@ def parse_config(
     warnings = _near_misses(values)
     status_bucket = v.bucket(values, "STATUS_BUCKET", "STATUS_BUCKET" in need)
     backup_bucket = v.bucket(values, "BACKUP_BUCKET", "BACKUP_BUCKET" in need)
-    if status_bucket and status_bucket == backup_bucket:
+    if status_bucket and status_bucket == backup_bucket and status_of.endpoint == spaces.endpoint:
         warnings.append(
             f"STATUS_BUCKET and BACKUP_BUCKET are both {status_bucket!r}: the objects this project publishes"
             " are never counted as backups, but a bucket of their own is safer"
@@ -208,10 +203,11 @@ def parse_config(
         uptime_kuma_status_page=status_page or None,
         monitor_ids=monitor_ids,
         critical_monitor_ids=critical,
-        spaces_endpoint=endpoint,
-        spaces_region=v.region(values, "SPACES_REGION", region_from_endpoint(endpoint)),
-        spaces_access_key=v.secret(values, "SPACES_ACCESS_KEY", "SPACES_ACCESS_KEY" in need),
-        spaces_secret_key=v.secret(values, "SPACES_SECRET_KEY", "SPACES_SECRET_KEY" in need),
+        spaces_endpoint=spaces.endpoint,
+        spaces_region=spaces.region,
+        spaces_access_key=spaces.access_key,
+        spaces_secret_key=spaces.secret_key,
+        status_store=status_of,
         status_bucket=status_bucket,
         status_bucket_key=key,
         status_public_url=v.url(values, "STATUS_PUBLIC_URL", "STATUS_PUBLIC_URL" in need) or None,
@@ -234,6 +230,7 @@ def parse_config(
         site_role=site_role,
         site_lease_seconds=site_lease(values, bool(site_name)),
         site_grace_runs=_whole(values, "SITE_GRACE_RUNS"),
+        site_hold_seconds=_whole(values, "SITE_HOLD_SECONDS"),
         site_drain=v.flag(values, "SITE_DRAIN"),
         page_language=v.language(values),
         warnings=tuple(warnings),

@@ -37,7 +37,7 @@ class Answer:
 
 
 class SignedS3:
-    """GET, PUT and a one-page listing of one bucket at SPACES_ENDPOINT, with the run's timeouts."""
+    """GET, PUT and a one-page listing of the status bucket at its store, with the run's timeouts."""
 
     def __init__(self, config: Config) -> None:
         self._config = config
@@ -57,14 +57,12 @@ class SignedS3:
         from botocore.awsrequest import AWSRequest
         from botocore.credentials import Credentials
 
-        config = self._config
-        url = f"{config.spaces_endpoint.rstrip('/')}/{config.status_bucket}/{quote(key)}"
+        config, store = self._config, self._config.status_store
+        url = f"{store.endpoint.rstrip('/')}/{config.status_bucket}/{quote(key)}"
         if query:
             url += "?" + urlencode(sorted(query.items()), quote_via=quote)
         signed = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
-        S3SigV4Auth(
-            Credentials(config.spaces_access_key, config.spaces_secret_key), "s3", config.spaces_region
-        ).add_auth(signed)
+        S3SigV4Auth(Credentials(store.access_key, store.secret_key), "s3", store.region).add_auth(signed)
         if self._pool is None:
             self._pool = http_session.make_pool(retries=2)  # GET retried with backoff; a PUT never is
         connect, read = http_session.request_timeout(config.http_timeout_seconds)

@@ -169,9 +169,12 @@ def prefixes(values: Mapping[str, str]) -> tuple[str, ...]:
 
 
 def region_from_endpoint(endpoint_url: str) -> str:
-    """`nyc3` from https://nyc3.digitaloceanspaces.com; us-east-1 for anything else."""
+    """`nyc3` from https://nyc3.digitaloceanspaces.com, `eu-central-1` from s3.eu-central-1.amazonaws.com;
+    us-east-1 for anything else."""
     host = urlsplit(endpoint_url).hostname or ""
-    match = re.fullmatch(r"([a-z0-9-]+)\.digitaloceanspaces\.com", host)
+    match = re.fullmatch(r"([a-z0-9-]+)\.digitaloceanspaces\.com", host) or re.fullmatch(
+        r"s3[.-](?:dualstack\.)?([a-z]{2}(?:-[a-z]+)+-[0-9])\.amazonaws\.com", host
+    )
     return match.group(1) if match else "us-east-1"
 
 
@@ -206,3 +209,15 @@ def language(values: Mapping[str, str]) -> str:
     if code not in shipped:
         raise ConfigError("PAGE_LANGUAGE", f"{code!r} has no catalogue: one of {', '.join(shipped)}")
     return code
+
+
+def check_mode(path: Path) -> list[str]:
+    """Refuse a settings file others may write, as ssh does with its keys; warn when others may read it."""
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o022:
+        raise ConfigError(
+            str(path), f"is writable by group or others (mode {mode:o}): it holds the keys; chmod 600 {path}"
+        )
+    if mode & 0o004:
+        return [f"{path} is readable by others (mode {mode:o}): it holds the keys; chmod 600 {path}"]
+    return []

@@ -233,7 +233,7 @@ def _incident(item: Item, event: ids.Event, active: bool = True) -> PageIncident
 
 
 def _window(item: Item, event: ids.Event) -> PageMaintenance:
-    return PageMaintenance(0, item.title, item.text, _at(event.start), _at(item.end), event.id)
+    return PageMaintenance(0, item.title, item.text, _at(event.start), _at(item.end), public_id=event.id)
 
 
 def _incident_of(old: dict[str, Any]) -> PageIncident:
@@ -247,4 +247,4 @@ def _incident_of(old: dict[str, Any]) -> PageIncident:
 def _window_of(old: dict[str, Any]) -> PageMaintenance:
     body = old["incident_updates"][-1]["body"] if old["incident_updates"] else old["name"]
     starts = _at(old.get("scheduled_for") or old["created_at"])
-    return PageMaintenance(0, old["name"], body, starts, _at(old.get("scheduled_until")), old["id"])
+    return PageMaintenance(0, old["name"], body, starts, _at(old.get("scheduled_until")), public_id=old["id"])

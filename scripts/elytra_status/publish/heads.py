@@ -35,7 +35,7 @@ def verify(config: Config, sizes: dict[str, int], client: Any = None, generator:
 
 
 def public_head(config: Config, key: str, session: Any = None) -> dict[str, Any] | None:
-    """An anonymous HEAD of key at SPACES_ENDPOINT (path style); None unless it answers 200.
+    """An anonymous HEAD of key at the status bucket's store (path style); None unless it answers 200.
 
     Not retried: the signed HEAD is what a failure falls back to.
     """
@@ -44,7 +44,7 @@ def public_head(config: Config, key: str, session: Any = None) -> dict[str, Any]
     import requests
 
     session = session or http_session.make_session(retries=0)
-    url = f"{config.spaces_endpoint.rstrip('/')}/{config.status_bucket}/{quote(key)}"
+    url = f"{config.status_store.endpoint.rstrip('/')}/{config.status_bucket}/{quote(key)}"
     try:
         response = session.head(url, timeout=http_session.request_timeout(config.http_timeout_seconds))
     except requests.RequestException:
@@ -67,7 +67,9 @@ def signed_head(config: Config, key: str, client: Any = None) -> dict[str, Any]:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        head = (client or s3.make_s3_client(config)).head_object(Bucket=config.status_bucket, Key=key)
+        head = (client or s3.make_s3_client(config, config.status_store)).head_object(
+            Bucket=config.status_bucket, Key=key
+        )
     except (BotoCoreError, ClientError) as exc:
         raise PublishError(f"cannot HEAD the uploaded {key}: {type(exc).__name__}") from None
     return {

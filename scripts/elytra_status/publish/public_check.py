@@ -12,11 +12,17 @@ from elytra_status.render import status_doc
 
 
 def check(
-    config: Config, now: datetime, origins: tuple[str, ...], generator: str | None, session: Any = None
+    config: Config,
+    now: datetime,
+    origins: tuple[str, ...],
+    generator: str | None,
+    session: Any = None,
+    peers: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Every problem found with the public file; an empty list means all is well.
 
-    generator: this generator's id (STATE_FILE), or None before it has one.
+    generator: this generator's id (STATE_FILE), or None before it has one. peers: the other sites' ids,
+    as this site's last run saved them: with two sites, the file the writing site published is all well.
     """
     import requests
 
@@ -37,7 +43,7 @@ def check(
             if allowed not in (origin, "*"):
                 problems.append(f"GET from origin {origin} got Access-Control-Allow-Origin {allowed!r}")
             problems += _preflight(session, url, origin, timeout)
-    writer = writer_problem(response.headers.get(public_set.HEADER), generator)
+    writer = writer_problem(response.headers.get(public_set.HEADER), generator, peers)
     if writer:
         problems.append(writer)
     kind = response.headers.get("Content-Type", "")
@@ -54,12 +60,11 @@ def check(
     return [*problems, freshness] if freshness else problems
 
 
-def writer_problem(found: str | None, mine: str | None) -> str | None:
-    """Another writer's object: its generator id (x-amz-meta-generator) is not the one in STATE_FILE.
-
-    Only asked once this generator has an id on record; a CDN that drops x-amz-meta-* headers reads as none.
-    """
-    if mine is None or found == mine:
+def writer_problem(found: str | None, mine: str | None, peers: frozenset[str] = frozenset()) -> str | None:
+    """Another writer's object: its generator id (x-amz-meta-generator) is neither the one in STATE_FILE nor
+    another site's. Only asked once this generator has an id on record; a CDN that drops x-amz-meta-* headers
+    reads as none."""
+    if mine is None or found == mine or found in peers:
         return None
     who = f"generator {found[:12]}" if found else "no generator id (a hand upload, or another tool)"
     return f"written by another writer: it carries {who}, not this generator's {mine[:12]}"

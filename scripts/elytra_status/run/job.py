@@ -10,10 +10,10 @@ from elytra_status.infra import exits, http_session, s3, settings, timing
 from elytra_status.infra.logs import log
 from elytra_status.infra.signed_s3 import SignedS3
 from elytra_status.judge import change_gate
-from elytra_status.publish import heartbeat, public_set
+from elytra_status.publish import fence, heartbeat, public_set
 from elytra_status.publish.heads import head
 from elytra_status.publish.upload import publish
-from elytra_status.run import merge, pipeline, restore, site
+from elytra_status.run import merge, pipeline, restore, site, site_checks
 from elytra_status.run import state as run_state
 
 REASONS = {
@@ -31,33 +31,49 @@ def run(config: settings.Config) -> tuple[int, str, str | None]:
     """
     now = timing.utc_now()
     state = run_state.bind(run_state.load(config.state_file, now), config)
-    s3_client = s3.LazyClient(config)  # one client for every S3 call of the run, made if one is needed
+    # One client for every S3 call of the run on each store (one in all when they share it), made if needed.
+    backup_client, s3_client = s3.run_clients(config)
     turn: list[site.Turn] = []
     signed = SignedS3(config)  # two sites: the store check and the lease share its connections
     sites: frozenset[str] = frozenset()  # back to one site: the generator that wrote the bucket last
     try:
         if config.site_name:
-            site.check_store(config, state, signed, now)
+            site_checks.check_store(config, state, signed, now)
         elif config.status_bucket:
+            unsited_check(config, state, signed, now)
             sites = merge.back_to_one(config, state, signed, s3_client, now)
-        code, reason = run_with(config, state, now, s3_client, turn, signed, sites)
-    except site.SiteRefused as exc:
+        code, reason = run_with(config, state, now, s3_client, turn, signed, backup_client, sites)
+    except site_checks.SiteRefused as exc:
         return exits.EXIT_CONFIG, str(exc), None
     except site.StoreError as exc:
         log.error("site %s: %s; the store was not checked this run, nothing is written", config.site_name, exc)
         code, reason = exits.EXIT_UPLOAD_FAILED, f"the status bucket did not answer ({exc})"
+    if turn and turn[0].gave_up and code == exits.EXIT_OK:
+        # Its last runs could not publish: the lease went to a healthy site, and the exit code says why.
+        code, reason = exits.EXIT_UPLOAD_FAILED, "this site's last runs failed: it released the lease"
     public_set.forget_foreign(state.published, now, config.publish_every_seconds)
     if not run_state.save(config.state_file, state) and code not in (exits.EXIT_FAILED, exits.EXIT_UPLOAD_FAILED):
+        done = "published" if not turn or turn[0].writer else "not the writer this run"
         code, reason = (
             exits.EXIT_STATE_NOT_SAVED,
-            f"published, but the run's memory was not saved to {config.state_file} (STATE_FILE)",
+            f"{done}, but the run's memory was not saved to {config.state_file} (STATE_FILE)",
         )
     foreign = public_set.foreign_warning(state.published)
     if foreign:
         log.warning("%s: its files are replaced by this generator's; two generators on one bucket fight", foreign)
         reason = f"{reason}; {foreign}" if reason else foreign
-    line = turn[0].line(config.site_role or "") if turn else None
-    return code, reason, line
+    if not turn:
+        return code, reason, None
+    site.finish(config, turn[0], signed)
+    return code, reason, turn[0].line(config.site_role or "")
+
+
+def unsited_check(config: settings.Config, state: Any, signed: SignedS3, now: Any) -> None:
+    """One site: refused on a folder whose two-site lease is live; a store that does not answer is asked again."""
+    try:
+        site_checks.check_unsited(config, state, signed, now)
+    except site.StoreError as exc:
+        log.warning("the two-site lease was not checked this run: %s", exc)
 
 
 def run_with(
@@ -67,6 +83,7 @@ def run_with(
     s3_client: Any,
     turn: list[site.Turn] | None = None,
     signed: SignedS3 | None = None,
+    backup_client: Any = None,
     sites: frozenset[str] = frozenset(),
 ) -> tuple[int, str]:
     """One run; in two-site mode, its turn (appended to turn) decides whether it may write."""
@@ -76,9 +93,9 @@ def run_with(
     def on_sources(found: Any) -> None:
         if not config.site_name:
             return
-        duplicates = site.duplicate_names(found)
+        duplicates = site_checks.duplicate_names(found)
         if duplicates:
-            raise site.SiteRefused(f"UPTIME_KUMA_STATUS_PAGE: {duplicates}; two sites need unique names")
+            raise site_checks.SiteRefused(f"UPTIME_KUMA_STATUS_PAGE: {duplicates}; two sites need unique names")
         taken.append(site.take_turn(config, state, found, signed or SignedS3(config)))
         if taken[0].took_over:
             merge.take_record(config, state, signed or SignedS3(config))
@@ -97,29 +114,39 @@ def run_with(
         problem = "the bucket did not answer this run" if found is None else "; ".join(found.problems[:3]) or None
         return change_gate.reason_to_publish(published, digest, problem, now, config.publish_every_seconds)
 
-    code, run = pipeline.generate(config, now, state, s3_client=s3_client, gate=gate, on_sources=on_sources)
+    code, run = pipeline.generate(
+        config, now, state, s3_client=s3_client, gate=gate, on_sources=on_sources, backup_client=backup_client
+    )
     log.info("step status: %.2fs, exit %d", time.monotonic() - started, code)
+    # The writer's outcome, for its health: published, nothing new to publish (None), or not published.
+    outcome = taken[0] if taken else site.Turn()
+    outcome.published = False
     if code == exits.EXIT_FAILED:
         return code, REASONS[code]
     if run.publish_reason is None:
+        outcome.published = None
         if not taken:  # the bucket already holds this content, uploaded under PUBLISH_EVERY_SECONDS ago
             log.info("step upload: nothing to upload, no AWS CLI started")
         return code, REASONS[code]
-    until = None
+    until, fenced = None, None
     if taken:
         refused = taken[0].may_upload(config)
         if refused:
             log.warning("site %s: not uploading: %s", config.site_name, refused)
-            return code, REASONS[code]
+            return exits.EXIT_UPLOAD_FAILED, f"not uploaded: {refused}"
         until = taken[0].until
+        fenced = fence.Fence(taken[0].term, state.site, signed or SignedS3(config))
     log.info("uploading: %s", run.publish_reason)
     started = time.monotonic()
-    upload_code = publish(config, timing.utc_now(), run.generation, state.published, state.generator, s3_client, until)
+    upload_code = publish(
+        config, timing.utc_now(), run.generation, state.published, state.generator, s3_client, until, fenced
+    )
     log.info("step upload: %.2fs, exit %d", time.monotonic() - started, upload_code)
     if upload_code == exits.EXIT_FAILED:
         return exits.EXIT_FAILED, "status.json refused for upload"
     if upload_code != exits.EXIT_OK:
         return upload_code, REASONS[exits.EXIT_UPLOAD_FAILED]
+    outcome.published = True
     merge.save_record(config, state, signed, taken[0] if taken else None)
     return code, REASONS[code]
 

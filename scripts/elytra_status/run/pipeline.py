@@ -36,17 +36,19 @@ def generate(
     s3_client: Any = None,
     gate: Gate | None = None,
     on_sources: Callable[[StatusRun], None] | None = None,
+    backup_client: Any = None,
 ) -> tuple[int, StatusRun]:
     """One full run: read, build, validate, write status.json and its bundle. Returns the exit code and the run.
 
     state is the caller's (loaded and bound once, saved by the caller). With a gate (the cron job), the
     page and feed are only rendered when the gate gives a reason to upload. on_sources sees what
-    the sources gave before anything is built (two sites: the lease).
+    the sources gave before anything is built (two sites: the lease). s3_client is the status bucket's;
+    backup_client the backups', when they are on another store (STATUS_ENDPOINT).
     """
     deadline = Deadline.after(config.run_deadline_seconds)
     # Only the cron job (gated) keeps a backup listing between runs.
     listing = state.backups if gate is not None else None
-    run = collect(config, now, deadline, s3_client, state.kuma, listing)
+    run = collect(config, now, deadline, backup_client or s3_client, state.kuma, listing)
     if config.status_bucket and bucket_answered(run):
         # Only when the bucket answered this run: a silent one must not hold the run past its deadline.
         # Before the turn: the id record is seeded from the days it gives (render/naming.py).

@@ -30,7 +30,7 @@ def restore_history(config: Config, state: RunState, client: Any, now: datetime)
     try:
         from elytra_status.infra import s3  # boto3 only when it is needed
 
-        client = client or s3.make_s3_client(config)
+        client = client or s3.make_s3_client(config, config.status_store)
         body = client.get_object(Bucket=config.status_bucket, Key=key)["Body"].read(MAX_RESTORED_BYTES + 1)
         if len(body) > MAX_RESTORED_BYTES:
             raise ValueError(f"over {MAX_RESTORED_BYTES} bytes")

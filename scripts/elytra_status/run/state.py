@@ -47,7 +47,8 @@ class RunState:
     source: dict[str, str] = field(default_factory=dict)
     selection: list[int] = field(default_factory=list)
     generator: str = field(default_factory=lambda: secrets.token_hex(16), compare=False)
-    # Two-site mode: this site's name, its healthy and broken runs in a row, when the store was checked
+    # Two-site mode: when the store was checked, since when this install runs as its site, the other sites'
+    # generator ids (public_check.py accepts their objects). One site: when the folder was checked for a lease.
     site: dict[str, Any] = field(default_factory=dict)
     # One id for one thing (judge/ids.py, as JSON): also in the bucket, written by the site that publishes
     ids: dict[str, Any] = field(default_factory=dict)
@@ -57,13 +58,16 @@ class RunState:
 
 def source_of(config: Config) -> dict[str, str]:
     """The identity of what a state describes: one Uptime Kuma page, one public object. Never published."""
-    return {
+    source = {
         "UPTIME_KUMA_URL": config.uptime_kuma_url,
         "UPTIME_KUMA_STATUS_PAGE": config.uptime_kuma_status_page or "",
         "STATUS_BUCKET": config.status_bucket,
         "STATUS_BUCKET_KEY": config.status_bucket_key,
         "SPACES_ENDPOINT": config.spaces_endpoint,
     }
+    if config.status_store.endpoint_setting == "STATUS_ENDPOINT":  # only then: older states name no such key
+        source["STATUS_ENDPOINT"] = config.status_store.endpoint
+    return source
 
 
 class DamagedState(ValueError):
@@ -95,7 +99,7 @@ def _future_stamps(raw: dict[str, Any], now: datetime) -> list[str]:
         "history.last_run": [raw["history"]["last_run"]] if "last_run" in raw["history"] else [],
         "history.days": [f"{day}T00:00:00Z" for day in raw["history"].get("days", {})],
         "backups.at": [raw["backups"]["at"]] if "at" in raw["backups"] else [],
-        "site.store_checked_at": [raw["site"]["store_checked_at"]] if "store_checked_at" in raw.get("site", {}) else [],
+        "site": [raw.get("site", {})[k] for k in ("store_checked_at", "lease_checked_at") if k in raw.get("site", {})],
         "bundle.components": [v[1] for v in raw["bundle"].get("components", {}).values()],
     }
     return [name for name, values in stamps.items() if any(v[:19] > limit[:19] for v in values)]
@@ -169,13 +173,24 @@ def set_aside(path: Path, now: datetime) -> Path | None:
 
 def generator_of(path: Path) -> str | None:
     """This generator's id as the state file records it, read only (never moved aside); None when none."""
+    return writers_of(path)[0]
+
+
+def writers_of(path: Path) -> tuple[str | None, frozenset[str]]:
+    """This generator's id and the other sites' (two sites: saved by the last run), read only."""
     import re
 
     try:
-        found = json.loads(path.read_bytes()).get("generator")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return found if isinstance(found, str) and re.fullmatch(r"[0-9a-f]{32}", found) else None
+        raw = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None, frozenset()
+    raw = raw if isinstance(raw, dict) else {}
+    site = raw.get("site") if isinstance(raw.get("site"), dict) else {}
+    peers = site.get("peers") if isinstance(site.get("peers"), list) else []
+    ids = re.compile(r"[0-9a-f]{32}")
+    found = raw.get("generator")
+    mine = found if isinstance(found, str) and ids.fullmatch(found) else None
+    return mine, frozenset(p for p in peers if isinstance(p, str) and ids.fullmatch(p))
 
 
 def bind(state: RunState, config: Config) -> RunState:
