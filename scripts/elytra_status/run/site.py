@@ -53,8 +53,6 @@ class Turn:
     def ok(self) -> bool:
         return not self.gave_up and site_health.run_ok(self.healthy, self.writer, self.published)
 
-    term: str = ""  # while writing: the token of this site's term, in every body it writes (publish/fence.py)
-
     def line(self, role: str) -> str:
         """The heartbeat's words: "writing" only when the run published or had nothing new to publish."""
         if self.writer and self.ok():
