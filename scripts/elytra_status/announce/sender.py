@@ -17,6 +17,7 @@ from elytra_status.infra.logs import log
 # Each request of a target: connect and read within these (Apprise's cto and rto, email's SMTP timeout).
 CONNECT_SECONDS = 3.0
 READ_SECONDS = 3.0
+PAUSE_SECONDS = 1.0
 
 
 @dataclass
@@ -65,6 +66,8 @@ def _plugin(target: Target, asset: Any) -> Any:
     target.service = str(getattr(plugin, "service_name", "?"))
     plugin.socket_connect_timeout = min(float(plugin.socket_connect_timeout or CONNECT_SECONDS), CONNECT_SECONDS)
     plugin.socket_read_timeout = min(float(plugin.socket_read_timeout or READ_SECONDS), READ_SECONDS)
+    # Apprise pauses between two messages to one target (email: 5 s); kept short, a run's budget holds several.
+    plugin.request_rate_per_sec = min(float(getattr(plugin, "request_rate_per_sec", 0) or 0), PAUSE_SECONDS)
     return plugin
 
 

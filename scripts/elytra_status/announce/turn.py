@@ -8,6 +8,7 @@ sending, so only a crash between a send and that write repeats one message.
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,8 +105,11 @@ def announce(config: Config, memory: dict[str, Any], client: SignedS3, budget: f
     events = decide.new_events(view, held, now, config.notify_hold_seconds)
     decide.queue(held, events, tids, now)
     pairs = decide.due(held, tids)
-    if json.dumps(held, sort_keys=True) == before:
+    if not pairs and json.dumps(held, sort_keys=True) == before:
         return Outcome(pending=decide.pending_count(held))
+    # A token of its own in each claim: the ETag is the body's MD5, and a claim of the same bytes would keep
+    # the ETag another writer holds, letting its If-Match win too and both send.
+    held["claim"] = secrets.token_hex(8)
     etag = record.write(client, key, held, etag)  # the claim: another writer's record came first -> it sends
     if etag is None:
         log.info("announcements: the record changed under this run; the writer that changed it announces")
