@@ -10,7 +10,8 @@ import pytest
 
 from elytra_status.infra import schemas as bundle_schema
 from support.commands import cron_run, run_script, write_env
-from support.kuma_replay import Reply, capture
+from support.documents import homepage_reads
+from support.kuma_replay import FIXTURES, Reply, capture
 
 
 def read_bundle(env: dict[str, str]) -> dict[str, dict]:
@@ -102,12 +103,13 @@ def test_an_incident_gone_from_the_page_is_resolved_by_the_run_that_saw_it_go(pa
     assert resolved["incident_updates"][0]["status"] == "resolved"
 
 
-def test_1_23_states_come_by_name_and_a_shared_name_is_never_operational(page_env, kuma):
+def test_1_23_states_come_by_name_and_a_shared_name_takes_each_ids_newest_beat(page_env, kuma):
     kuma.serve_incidents("2.0.0-dev.0-incident")
     run_script("status.py", env=page_env)
     by_id = {c["id"]: c for c in read_bundle(page_env)["api/v2/components.json"]["components"]}
     assert by_id["m1"]["status"] == "operational"  # "API", unique: tied through the page
-    assert by_id["m13"]["status"] != "operational" and by_id["m14"]["status"] != "operational"  # both "Dup"
+    # Both "Dup" (other URLs: two lines, UP and DOWN, that name no id): the page's newest beats tell them apart.
+    assert (by_id["m13"]["status"], by_id["m14"]["status"]) == ("operational", "major_outage")
 
 
 def test_without_a_page_the_lists_are_empty_and_the_status_still_tells(base_env, kuma):
@@ -133,7 +135,12 @@ def test_uptime_kuma_down_keeps_the_last_components_as_unknown_and_resolves_noth
     assert result.returncode == 3
     assert files["api/v2/status.json"]["status"] == {"indicator": "minor", "description": "Status Unknown"}
     components = files["api/v2/components.json"]["components"]
-    assert len(components) == 12 and all(c["status"] != "operational" for c in components)
+    # The last good read's 10 monitors and their group; paused 6, which it left out, stays out.
+    assert len(components) == 11 and all(c["status"] != "operational" for c in components)
+    assert "m6" not in {c["id"] for c in components}
+    [day] = files["history.json"]["days"]
+    assert "m6" not in day["worst"] and "m6" not in day["minutes"]
+    assert ">Paused<" not in (Path(page_env["BUNDLE_DIR"]) / "index.html").read_text()
     assert [i["id"] for i in files["api/v2/incidents/unresolved.json"]["incidents"]] == ["i13", "i12"]
     assert len(files["api/v2/scheduled-maintenances/active.json"]["scheduled_maintenances"]) == 3
 
@@ -195,3 +202,103 @@ def test_a_bundle_file_that_fails_its_checks_sends_nothing(s3, job_env, status_b
     assert upload.returncode == 1
     assert "upload refused, nothing sent" in upload.stderr and "components.json fails its schema" in upload.stderr
     assert s3.get_object(Bucket=status_bucket, Key="public/status.json")["Body"].read() == before
+
+
+def serve_maintenances(kuma, items: list[dict]) -> int:
+    """The 2.5.3 page listing these maintenances (real ones list only those under way), slots moved ahead
+    by the days returned."""
+    page = json.loads(capture("2.5.3-incident", "status-page_elytra.txt").body)
+    page["maintenanceList"] = items
+    kuma.routes["/api/status-page/elytra"] = Reply(
+        200, [("Content-Type", "application/json")], json.dumps(page).encode()
+    )
+    return kuma.keep_maintenance_live()
+
+
+def test_only_under_maintenance_reads_as_in_progress_and_each_status_the_page_gives_is_mapped(page_env, kuma):
+    kuma.serve_incidents("2.5.3-incident")
+    # The logged-in list of the same server: every status, 1, 3, 4 under-maintenance, 2 scheduled, 5 ended, 6 inactive.
+    every = json.loads((FIXTURES / "2.5.3-incident" / "socketio_maintenanceList_admin.json").read_text())
+    days = serve_maintenances(kuma, list(every.values()))
+    run_script("status.py", env=page_env)
+    files = read_bundle(page_env)
+    active = files["api/v2/scheduled-maintenances/active.json"]["scheduled_maintenances"]
+    upcoming = files["api/v2/scheduled-maintenances/upcoming.json"]["scheduled_maintenances"]
+    assert sorted(m["name"] for m in active) == ["Network switch replacement", "Nightly batch window", "Planned"]
+    assert all(m["status"] == "in_progress" for m in active)
+    assert [(m["name"], m["status"]) for m in upcoming] == [("Database upgrade", "scheduled")]
+    day = (datetime(2026, 11, 30) + timedelta(days=days)).strftime("%Y-%m-%d")
+    assert upcoming[0]["scheduled_for"] == f"{day}T06:00:00.000Z"
+    listed = {m["name"] for m in files["api/v2/scheduled-maintenances.json"]["scheduled_maintenances"]}
+    assert "Load balancer firmware" not in listed and "Office VPN upgrade" not in listed  # ended, inactive
+    kuma_page = json.loads((Path(page_env["BUNDLE_DIR"]) / "api/status-page/elytra").read_text())
+    assert sorted(m["id"] for m in kuma_page["maintenanceList"]) == [1, 3, 4]  # as Uptime Kuma's page lists them
+
+    # Next run: 3 is listed as ended, 4 as scheduled between two slots (its next one first): neither is under way.
+    later = {**every, "3": {**every["3"], "status": "ended"}, "4": {**every["4"], "status": "scheduled"}}
+    later["4"]["timeslotList"] = every["4"]["timeslotList"][1:]
+    serve_maintenances(kuma, list(later.values()))
+    run_script("status.py", env=page_env)
+    files = read_bundle(page_env)
+    assert [m["name"] for m in files["api/v2/scheduled-maintenances/active.json"]["scheduled_maintenances"]] == [
+        "Planned"
+    ]
+    by_status = {}
+    for m in files["api/v2/scheduled-maintenances.json"]["scheduled_maintenances"]:
+        by_status.setdefault(m["status"], []).append(m["name"])
+    assert sorted(by_status["completed"]) == ["Network switch replacement", "Nightly batch window"]
+    assert sorted(by_status["scheduled"]) == ["Database upgrade", "Nightly batch window"]
+
+
+@pytest.mark.parametrize("version", ["2.5.3", "2.5.3-incident"])
+def test_the_uptime_kuma_shaped_json_reads_as_kumas_own_in_homepage_and_stays_while_kuma_is_stopped(
+    moto, s3, job_env, kuma, status_bucket, tmp_path, version
+):
+    import requests as http
+
+    kuma.serve_incidents(version)  # 6 is paused: with a beat from before the pause (2.5.3), never ran (-incident)
+    env_file = write_env(tmp_path / "page.env", {**job_env, "UPTIME_KUMA_STATUS_PAGE": "elytra"})
+    assert cron_run("generate_and_upload.sh", env_file, tmp_path).returncode == 0
+    base = f"{moto.url}/{status_bucket}/public/api/status-page"
+
+    def published() -> tuple[bytes, bytes]:
+        return http.get(f"{base}/elytra", timeout=5).content, http.get(f"{base}/heartbeat/elytra", timeout=5).content
+
+    first = published()
+    status, beats = (json.loads(b) for b in first)
+    own = json.loads(capture(version, "status-page_elytra.txt").body)
+    own_beats = json.loads(capture(version, "status-page_heartbeat_elytra.txt").body)
+    read, kumas = homepage_reads(status, beats), homepage_reads(own, own_beats)
+    assert (read["up"], read["down"]) == (kumas["up"], kumas["down"])  # a paused monitor counted as Kuma does
+    newest = [i["createdDate"] for i in own.get("incidents", [])][:1]  # 2.5.3 has no `incident`: Homepage sees none
+    assert read["incident_created"] == (datetime.fromisoformat(newest[0]) if newest else None)
+    # The paused monitor as Uptime Kuma lists it: on the page, its newest beat from before the pause, its figure.
+    assert 6 in [m["id"] for g in status["publicGroupList"] for m in g["monitorList"]]
+    kept = [{k: b[k] for k in ("status", "time")} for b in own_beats["heartbeatList"]["6"][-1:]]
+    assert [{k: b[k] for k in ("status", "time")} for b in beats["heartbeatList"]["6"]] == kept
+    assert beats["uptimeList"]["6_24"] == own_beats["uptimeList"]["6_24"]
+    assert all(b["msg"] == "" and b["ping"] is None for v in beats["heartbeatList"].values() for b in v)
+
+    kuma.close()  # Uptime Kuma stopped: the run publishes its honest unknown, and leaves these files be
+    assert cron_run("generate_and_upload.sh", env_file, tmp_path).returncode == 3
+    now = s3.get_object(Bucket=status_bucket, Key="public/status.json")["Body"].read()
+    assert json.loads(now)["platform_status"] == "unknown"
+    assert published() == first
+    status, beats = (json.loads(b) for b in published())
+    assert homepage_reads(status, beats) == read  # not "Up 0, Down 11, 0.0 %"
+    # Homepage reads `incident`, 2.5.3's clients `incidents`: both stay.
+    assert status["incidents"][:1] == ([status["incident"]] if status["incident"] else [])
+
+
+def test_a_monitor_in_maintenance_is_named_only_as_under_maintenance_in_the_banner_badge_and_feed(page_env, kuma):
+    kuma.routes["/metrics"] = Reply(503, [("Content-Type", "text/plain")], b"starting")  # first: unknown
+    run_script("status.py", env=page_env)
+    kuma.serve_version("2.5.3-history")  # 4, 5, 7, 9 down, 10 pending, 11 "In maintenance"
+    run_script("status.py", env=page_env)
+    files = read_bundle(page_env)
+    message = files["badge.json"]["message"]
+    down = "HTTP closed port, Keyword missing, Core platform, Group child down, Pending flappy"
+    assert message == f"Partial outage: {down} · Under maintenance: In maintenance"  # never "... and 1 more"
+    public = Path(page_env["BUNDLE_DIR"])
+    assert f">{message}<" in (public / "index.html").read_text()
+    assert f"<title>{message}</title>" in (public / "history.atom").read_text()  # the change from unknown

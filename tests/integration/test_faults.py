@@ -73,6 +73,30 @@ def test_after_a_restart_a_monitor_not_checked_yet_is_unknown_never_up(base_env,
     assert (later.returncode, doc(base_env)["platform_status"]) == (0, "degraded")
 
 
+def test_no_current_data_after_a_restart_is_one_rule_in_every_file(base_env, kuma):
+    kuma.serve_incidents("2.5.3-incident")  # the page of the server the restart capture is of
+    env = {**base_env, "UPTIME_KUMA_STATUS_PAGE": "elytra"}
+    kuma.routes["/metrics"] = restart_metrics(15, started_ago=3600)
+    run_script("status.py", env=env)
+    kuma.routes["/metrics"] = restart_metrics(1, started_ago=2)  # 3 "Keyword OK", up before, not checked yet
+    assert run_script("status.py", env=env).returncode == 3
+    public = Path(env["BUNDLE_DIR"])
+
+    def read(key: str) -> dict:
+        return json.loads((public / key).read_text())
+
+    assert doc(env)["platform_status"] == "degraded"  # never up
+    [three] = [c for c in read("api/v2/components.json")["components"] if c["id"] == "m3"]
+    assert three["status"] == "degraded_performance"  # Statuspage has no unknown: the mildest that is not up
+    assert three["description"] == "Status unknown: no current data for this service"
+    assert '<span>Keyword OK</span><span class="state s-u">Status unknown</span>' in (public / "index.html").read_text()
+    unknown = [part for part in read("badge.json")["message"].split(" · ") if "Keyword OK" in part]
+    assert unknown and all(part.startswith("Status unknown: ") for part in unknown)
+    [today] = read("history.json")["days"]
+    assert today["worst"]["m3"] == "unknown" and "unknown" in today["minutes"]["m3"]
+    assert read("api/status-page/heartbeat/elytra")["heartbeatList"]["3"] == []  # no beat invented
+
+
 def test_a_restart_with_every_remembered_monitor_up_is_still_not_operational(base_env, kuma):
     healthy = restart_metrics(15, 3600)
     for down_or_pending in (4, 5, 11):

@@ -17,6 +17,7 @@ from stack import free_port, wait_for
 from support.commands import ROOT, all_command_lines, cron_run, cron_start, fake_crontab, find_process, write_env
 from support.documents import status_doc
 from support.kuma_replay import API_KEY, Reply
+from support.s3_proxy import S3Proxy
 from support.servers import ACCESS_KEY, SECRET_KEY, public_bytes, s3_client
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
@@ -191,6 +192,27 @@ def test_a_failed_upload_is_the_run_exit_code(job_env, tmp_path):
     assert "upload failed" in result.stdout
 
 
+def test_one_site_sends_no_conditional_header_and_publishes_the_set_as_rendered(
+    moto, s3, job_env, status_bucket, tmp_path
+):
+    """Stores without If-Match work; the two-site term token is in no body (README "Fencing")."""
+    proxy = S3Proxy(moto.url)
+    try:
+        env = {**job_env, "SPACES_ENDPOINT": proxy.url, "UPTIME_KUMA_STATUS_PAGE": "elytra"}
+        result = cron_run("generate_and_upload.sh", write_env(tmp_path / "job.env", env), tmp_path)
+    finally:
+        proxy.close()
+    assert result.returncode == 0, result.stdout
+    assert len(proxy.conditions) == 16
+    assert [(match, none) for _, match, none in proxy.conditions] == [(None, None)] * 16
+    bundle = Path(job_env["BUNDLE_DIR"])
+    files = [p for p in bundle.rglob("*") if p.is_file()]
+    assert len(files) == 15
+    for path in files:
+        assert public_bytes(s3, status_bucket, "public/" + str(path.relative_to(bundle))) == path.read_bytes()
+    assert public_bytes(s3, status_bucket) == Path(job_env["OUTPUT_FILE"]).read_bytes()
+
+
 def test_two_runs_started_together_one_publishes_the_other_hits_the_lock(moto, job_env, kuma, status_bucket, tmp_path):
     # The first run holds the lock while Uptime Kuma keeps it waiting up to its deadline.
     kuma.routes["/metrics"] = Reply(200, [], b"", behaviour="hang")
@@ -221,7 +243,7 @@ def test_no_secret_on_any_command_line_while_the_aws_child_runs(job_env, silent_
         start_new_session=True,  # the whole run, children included, is stopped below
     )
     try:
-        child = wait_for(lambda: find_process(f"s3://{job_env['STATUS_BUCKET']}/"), 60, "the upload child", 0.05)
+        child = wait_for(lambda: find_process("aws_upload.py"), 60, "the upload child", 0.05)
         every_argv = all_command_lines()
         environ = Path(f"/proc/{child}/environ").read_bytes().decode(errors="replace")
     finally:

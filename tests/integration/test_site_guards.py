@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from support.commands import run_script
 from support.s3_proxy import S3Proxy
 from support.two_sites import LEASE_SECONDS, Site, TwoSites, handoffs, primary_writing, rounds_of, writers
 
@@ -121,3 +122,24 @@ def test_intermittent_cuts_of_the_primary_from_the_bucket_make_at_most_two_hando
         cut["on"] = n % 5 in (3, 4)
         rounds += rounds_of(sites, 1)
     assert handoffs(["ams3", *writers(rounds)]) <= 2, rounds
+
+
+def test_public_check_at_the_site_that_is_not_writing_is_ok_while_the_other_publishes(sites):
+    url = f"{sites.moto_url}/{sites.bucket}/public/status.json"
+    for site in sites.sites:
+        site.write_settings(STATUS_PUBLIC_URL=url)
+    primary_writing(sites)
+    sites.round()
+    for site in sites.sites:
+        result = run_script("public_check.py", "--env-file", str(site.env_file))
+        assert result.returncode == 0 and result.stdout.startswith("OK:"), (site.name, result.stdout, result.stderr)
+    # A writer no site knows is still named.
+    sites.s3.put_object(
+        Bucket=sites.bucket,
+        Key="public/status.json",
+        Body=sites.s3.get_object(Bucket=sites.bucket, Key="public/status.json")["Body"].read(),
+        ContentType="application/json",
+        Metadata={"generator": "f" * 32},
+    )
+    result = run_script("public_check.py", "--env-file", str(sites.standby.env_file))
+    assert result.returncode == 2 and "written by another writer" in result.stdout, result.stdout

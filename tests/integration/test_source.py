@@ -275,6 +275,23 @@ def test_1_23_shared_names_all_count_in_the_means(base_env, kuma):
     assert doc(env)["uptime"]["last_24h"] == round(kuma_mean, 2)
 
 
+@pytest.mark.parametrize("metrics", ["metrics_apikey.txt", "metrics_apikey_up_last.txt"], ids=["down-last", "up-last"])
+def test_1_23_twins_of_one_name_and_url_publish_each_ids_state_and_kumas_own_mean(base_env, kuma, metrics):
+    kuma.serve_version("1.23-twins")  # one /metrics line for "Dup" 1 (up) and 2 (down); "Web" 3 up
+    kuma.routes["/metrics"] = capture("1.23-twins", metrics)  # which twin checked last
+    env = {**base_env, "UPTIME_KUMA_STATUS_PAGE": "elytra"}
+    result = run_script("status.py", env=env)
+    assert result.returncode == 0, result.stderr
+    # Never operational while the page shows 2 down; Uptime Kuma's own figures by id: (100 + 50 + 90) / 3.
+    assert doc(env)["platform_status"] == "degraded"
+    assert doc(env)["uptime"] == {"last_24h": 80.0, "last_7d": 80.0, "last_30d": 80.0}
+    public = Path(env["BUNDLE_DIR"])
+    components = json.loads((public / "api/v2/components.json").read_text())["components"]
+    states = {c["id"]: (c["status"], c["uptime"]["last_24h"]) for c in components if not c["group"]}
+    assert states == {"m1": ("operational", 100.0), "m2": ("major_outage", 50.0), "m3": ("operational", 90.0)}
+    assert "paused or deleted" not in result.stderr
+
+
 def test_one_state_one_word_a_monitor_not_reported_is_left_out_everywhere(base_env, kuma):
     kuma.serve_incidents("2.5.3-incident")  # monitor 6 is on the page, absent from /metrics: paused
     env = {**base_env, "UPTIME_KUMA_STATUS_PAGE": "elytra"}

@@ -10,8 +10,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from stack import wait_for
 
 from elytra_status.infra.settings import parse_config
 from elytra_status.infra.signed_s3 import SignedS3
@@ -186,6 +188,118 @@ def test_a_writer_frozen_past_its_lease_does_not_overwrite_newer_files(sites):
     assert sites.primary.proxy.writes(woke) == []
     assert sites.public() == newer
     assert "not uploading: the lease has" in sites.primary.log_text()
+
+
+def public_objects(sites: TwoSites) -> dict[str, tuple[bytes, str | None]]:
+    """Every public object of the folder: its bytes and the generator its metadata names."""
+    found = {}
+    for item in sites.s3.list_objects_v2(Bucket=sites.bucket, Prefix="public/")["Contents"]:
+        if "/.sites/" not in item["Key"]:
+            got = sites.s3.get_object(Bucket=sites.bucket, Key=item["Key"])
+            found[item["Key"]] = (got["Body"].read(), got["Metadata"].get("generator"))
+    return found
+
+
+def public_puts(site: Site, since: float) -> list[tuple[str, int]]:
+    """The site's PUTs of public files since a time, each with the store's answer, in order."""
+    return [
+        (path, status)
+        for at, method, path, status in list(site.proxy.log)
+        if method == "PUT" and at >= since and "/.sites/" not in path
+    ]
+
+
+@pytest.mark.parametrize("sites", STORES, indirect=True)
+def test_a_writer_frozen_with_its_third_public_put_in_flight_lands_none_after_the_takeover(sites):
+    primary_writing(sites)
+    primary_kuma_broken(sites)  # the primary's next run has news: the honest unknown
+    frozen: dict[str, Any] = {}
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_third(path: str) -> None:
+        """The primary's third public PUT stops in flight, past every check of its lease; the VM stops too."""
+        if "/.sites/" in path or "proc" not in frozen:
+            return
+        frozen["puts"] = frozen.get("puts", 0) + 1
+        if frozen["puts"] == 3:
+            frozen["at"], frozen["path"] = time.time(), path
+            sites.primary.freeze(frozen["proc"])
+            held.set()
+            release.wait(120)
+
+    sites.primary.proxy.before_put = hold_the_third
+    frozen["proc"] = proc = sites.primary.start()
+    assert held.wait(40), "the primary never uploaded"
+    while not any(path.endswith("/public/status.json") for _, path in sites.standby.proxy.writes(frozen["at"])):
+        assert time.time() - frozen["at"] < LEASE_SECONDS + 40, "the standby never published"
+        sites.standby.run()
+        time.sleep(1)
+    newer = public_objects(sites)
+    release.set()  # the held PUT reaches the store after the standby's whole set
+    wait_for(lambda: public_puts(sites.primary, frozen["at"]), 30, "the held PUT's answer", 0.05)
+    sites.primary.thaw(proc)
+    proc.communicate(timeout=60)
+    late = public_puts(sites.primary, frozen["at"])
+    assert late[0] == (frozen["path"], 412) and all(status == 412 for _, status in late), late
+    assert public_objects(sites) == newer
+    standby_generator = json.loads((sites.standby.folder / "state.json").read_text())["generator"]
+    assert {generator for _, generator in newer.values()} == {standby_generator}
+    assert json.loads(newer["public/status.json"][0])["site"] == "ams3"
+    assert proc.returncode == 4
+    assert "the site's lease ran out during the upload" in sites.primary.log_text()
+    # Every public PUT of either site was conditional: If-Match what its writer believed, or If-None-Match.
+    for site in sites.sites:
+        sent = [(match, none) for path, match, none in site.proxy.conditions if "/.sites/" not in path]
+        assert sent and all((match is None) != (none is None) for match, none in sent), site.name
+
+
+def test_a_412_mid_upload_stops_it_before_status_json_and_the_next_run_lists_the_folder_again(sites):
+    primary_writing(sites)
+    site, summary = sites.primary, "public/api/v2/summary.json"
+    assert json.loads((site.folder / "state.json").read_text())["site"]["etags"][summary]
+    sites.s3.delete_object(Bucket=sites.bucket, Key=summary)  # deleted by hand: this run puts it back
+    keys: list[str] = []
+
+    def another_writer_at_the_fifth(path: str) -> None:
+        if "/.sites/" not in path and path not in keys:
+            keys.append(path)
+            if len(keys) == 5:
+                sites.s3.put_object(Bucket=sites.bucket, Key=path.split(f"/{sites.bucket}/")[1], Body=b"{}")
+
+    site.proxy.before_put = another_writer_at_the_fifth
+    since = time.time()
+    assert site.run().returncode == 4
+    sent = public_puts(site, since)
+    assert sent[-1] == (keys[4], 412) and len({path for path, _ in sent}) == 5, sent
+    assert not any(path.endswith("/public/status.json") for path, _ in sent)  # nothing after the 412
+    deleted = [status for path, status in sent if path.endswith(summary)]
+    assert deleted == [404, 200]  # If-Match on a deleted key, then the same PUT as a create
+    errors = [line for line in site.log_text().splitlines() if " ERROR " in line and "stopped" in line]
+    assert len(errors) == 1 and "another writer has written there" in errors[0], errors
+    assert keys[4].split(f"/{sites.bucket}/")[1] + " changed since this site last saw it (412)" in errors[0]
+    assert "etags" not in json.loads((site.folder / "state.json").read_text())["site"]
+    # The next run lists the folder once, and writes the whole set over what the other writer left.
+    site.proxy.before_put = None
+    logged = len(site.log_text().splitlines())
+    assert site.run().returncode == 0
+    lines = site.log_text().splitlines()[logged:]
+    assert sum("fence: the status folder listed" in line for line in lines) == 1
+    generator = json.loads((site.folder / "state.json").read_text())["generator"]
+    assert {owner for _, owner in public_objects(sites).values()} == {generator}
+
+
+def test_a_put_whose_answer_was_lost_and_sent_again_is_no_other_writer(sites):
+    primary_writing(sites)
+    site, summary = sites.primary, "public/api/v2/summary.json"
+    sites.s3.delete_object(Bucket=sites.bucket, Key="public/status.json")  # this run has to upload
+    site.proxy.lose_answers = {"/public/history.json"}
+    since = time.time()
+    assert site.run().returncode == 0, site.log_text()[-2000:]
+    sent = public_puts(site, since)
+    assert [status for path, status in sent if path.endswith("/public/history.json")] == [200, 412]
+    assert sent[-1][0].endswith("/public/status.json") and sent[-1][1] == 200
+    assert "another writer" not in site.log_text()
+    assert summary in json.loads((site.folder / "state.json").read_text())["site"]["etags"]
 
 
 def test_a_store_that_ignores_if_match_is_refused_at_start(moto, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import ssl
 import subprocess
 import threading
@@ -119,16 +120,53 @@ def test_1_23_ids_without_a_status_page_cannot_be_resolved(kuma):
     assert "set UPTIME_KUMA_STATUS_PAGE" in report.problems[0]
 
 
-def test_1_23_a_shared_name_is_not_guessed(kuma):
+def test_1_23_a_shared_name_whose_lines_and_beats_disagree_is_not_guessed(kuma):
+    kuma.serve_version("2.0.0-dev.0")
+    # "HTTP closed port" (4, down) renamed on /metrics only: two lines named "HTTP kuma self", UP and DOWN,
+    # and the page has one id of that name, whose newest beat (UP) cannot account for the DOWN line.
+    body = capture("2.0.0-dev.0", "metrics_apikey.txt").body.replace(b'"HTTP closed port"', b'"HTTP kuma self"')
+    kuma.routes["/metrics"] = Reply(200, [("Content-Type", "text/plain; version=0.0.4")], body)
+    report = k.read_kuma(config(kuma, UPTIME_KUMA_STATUS_PAGE="elytra", MONITOR_IDS="1,3"))
+
+    # 1's state cannot be told: unknown, never UP; its figures are by id, so they count.
+    assert [(m.id, m.state) for m in report.monitors] == [(1, k.UNKNOWN), (3, k.UP)]
+    assert by_id(report)[1].uptime["24h"].source == "status-page:24h"
+    assert "shared by monitors /metrics cannot tell apart" in report.problems[0]
+    assert report.incomplete
+
+
+def test_1_23_a_shared_name_whose_lines_all_agree_gives_every_id_of_it_that_state(kuma):
     kuma.serve_version("2.0.0-dev.0")
     body = capture("2.0.0-dev.0", "metrics_apikey.txt").body.replace(b'"TCP kuma port"', b'"HTTP kuma self"')
     kuma.routes["/metrics"] = Reply(200, [("Content-Type", "text/plain; version=0.0.4")], body)
     report = k.read_kuma(config(kuma, UPTIME_KUMA_STATUS_PAGE="elytra", MONITOR_IDS="1,3"))
+    assert [(m.id, m.state) for m in report.monitors] == [(1, k.UP), (3, k.UP)]  # both lines say UP
+    assert not report.problems and not report.incomplete
 
-    # 1's state cannot be tied to its id: unknown, never UP; its figures are by id, so they count.
-    assert [(m.id, m.state) for m in report.monitors] == [(3, k.UP), (1, k.UNKNOWN)]
-    assert by_id(report)[1].uptime["24h"].source == "status-page:24h"
-    assert "shared by two monitors" in report.problems[0]
+
+@pytest.mark.parametrize("metrics", ["metrics_apikey.txt", "metrics_apikey_up_last.txt"], ids=["down-last", "up-last"])
+def test_1_23_twins_of_one_name_and_url_are_one_line_each_id_keeps_its_state_and_figures(kuma, metrics):
+    kuma.serve_version("1.23-twins")  # "Dup" 1 up and 2 down share one /metrics line; "Web" 3 up
+    kuma.routes["/metrics"] = capture("1.23-twins", metrics)
+    report = k.read_kuma(config(kuma, UPTIME_KUMA_STATUS_PAGE="elytra"))
+
+    assert sorted((m.id, m.state) for m in report.monitors) == [(1, k.UP), (2, k.DOWN), (3, k.UP)]
+    assert report.missing == {} and not report.problems  # none taken for paused or deleted
+    assert report.states == {1: k.UP, 2: k.DOWN, 3: k.UP}
+    figures = {m.id: [(float(m.uptime[w].percent), m.uptime[w].source) for w in k.WINDOWS] for m in report.monitors}
+    sources = ["status-page:24h", "badge:168h", "badge:720h"]
+    assert figures == {i: list(zip([p] * 3, sources, strict=True)) for i, p in ((1, 100.0), (2, 50.0), (3, 90.0))}
+
+
+def test_1_23_twins_whose_beats_lag_the_line_are_unknown_never_up(kuma):
+    kuma.serve_version("1.23-twins")
+    beats = json.loads(capture("1.23-twins", "status-page_heartbeat_elytra.txt").body)
+    beats["heartbeatList"]["2"][0]["status"] = 1  # the cached list still has both up; the line says DOWN
+    kuma.routes["/api/status-page/heartbeat/elytra"] = Reply(
+        200, [("Content-Type", "application/json")], json.dumps(beats).encode()
+    )
+    report = k.read_kuma(config(kuma, UPTIME_KUMA_STATUS_PAGE="elytra"))
+    assert sorted((m.id, m.state) for m in report.monitors) == [(1, k.UNKNOWN), (2, k.UNKNOWN), (3, k.UP)]
 
 
 def test_1_23_an_id_not_on_the_page_is_reported(kuma):
@@ -257,8 +295,6 @@ def test_cli_prints_each_monitor_with_state_uptimes_and_sources(kuma):
 
     assert table.returncode == 0, table.stderr
     assert "99.70% (badge:168h)" in table.stdout and "MAINTENANCE" in table.stdout
-    import json
-
     data = json.loads(as_json.stdout)
     assert data["monitors"][0]["uptime"]["30d"]["source"] == "metrics:30d"
     assert "uptime 7d sources: badge:168h=9" in as_json.stderr

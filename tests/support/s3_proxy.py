@@ -18,12 +18,15 @@ FAILURE = (
 
 class S3Proxy:
     """Forwards to upstream; a PUT whose path ends with one of fail_puts gets a 500, as a sick store gives.
+    One that ends with one of lose_answers is written, and the connection closed without its answer, once.
 
     Two sites: one proxy per site tells their requests apart (log: time, method, path, status).
     one_at_a_time, a lock shared by the proxies of one store, forwards their writes one after another,
     as AWS S3 orders the writes of a key (moto checks a condition and writes without a lock).
-    strip_conditions drops If-Match and If-None-Match: a store that ignores them. after_put(path, status)
-    runs once a PUT has been answered by the store, before the answer goes back.
+    strip_conditions drops If-Match and If-None-Match: a store that ignores them. before_put(path) runs
+    when a PUT has arrived, before it goes on to the store: it may hold it there (a writer frozen in flight).
+    after_put(path, status) runs once a PUT has been answered by the store, before the answer goes back.
+    conditions: each PUT's path with the If-Match and If-None-Match it came with.
     """
 
     def __init__(
@@ -37,8 +40,11 @@ class S3Proxy:
         self.fail_puts: set[str] = set()
         # (method, path) -> a status to answer instead of forwarding (403: refused, 503: cut off), or None
         self.refuse: Callable[[str, str], int | None] | None = None
+        self.lose_answers: set[str] = set()  # a PUT of one of these is written, and its answer lost, once
         self.puts: list[str] = []
+        self.conditions: list[tuple[str, str | None, str | None]] = []
         self.log: list[tuple[float, str, str, int]] = []
+        self.before_put: Callable[[str], None] | None = None
         self.after_put = after_put
         proxy = self
 
@@ -66,6 +72,9 @@ class S3Proxy:
                     return
                 if self.command == "PUT":
                     proxy.puts.append(path)
+                    proxy.conditions.append((path, self.headers.get("If-Match"), self.headers.get("If-None-Match")))
+                    if proxy.before_put:
+                        proxy.before_put(path)
                     if any(path.endswith(key) for key in proxy.fail_puts):
                         self.send_response(500)
                         self.send_header("Content-Type", "application/xml")
@@ -84,6 +93,12 @@ class S3Proxy:
                 proxy.log.append((time.time(), self.command, path, answer.status))
                 if self.command == "PUT" and proxy.after_put:
                     proxy.after_put(path, answer.status)
+                lost = next((k for k in proxy.lose_answers if self.command == "PUT" and path.endswith(k)), None)
+                if lost:
+                    proxy.lose_answers.discard(lost)
+                    self.close_connection = True  # written, but the writer never hears of it
+                    upstream.close()
+                    return
                 self.send_response(answer.status)
                 for name, value in answer.getheaders():
                     if name.lower() not in ("connection", "transfer-encoding", "content-length"):

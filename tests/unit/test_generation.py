@@ -2,51 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from elytra_status.infra import settings
 from elytra_status.judge.change_gate import digest_of
-from elytra_status.kuma.published import PageGroup, PageMonitor, PublishedPage
 from elytra_status.publish.from_disk import RefusedFile, read_generation
 from elytra_status.publish.upload import stage
 from elytra_status.render import generation, status_doc
 from elytra_status.render.bundle_memory import BundleMemory
 from elytra_status.render.checks import RefusedBundle
-from elytra_status.render.documents import build_bundle
-
-NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
-
-
-def one_run(tmp_path, updated=NOW, memory=None):
-    config = settings.parse_config(
-        {
-            "OUTPUT_FILE": str(tmp_path / "status.json"),
-            "BUNDLE_DIR": str(tmp_path / "public"),
-            "STATUS_BUCKET_KEY": "public/status.json",
-            "STATUS_PUBLIC_URL": "https://status.example.com/public/status.json",
-        }
-    )
-    document = {
-        "schema_version": 1,
-        "updated_at": updated.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "platform_status": "operational",
-        "maintenance": False,
-        "uptime": {"last_24h": 99.9, "last_7d": None, "last_30d": None},
-        "backups": {"last_backup_status": "success", "last_backup_time": None},
-    }
-    page = PublishedPage("elytra", "Elytra", [PageGroup(1, "Services", (PageMonitor(1, "API", "http"),))])
-
-    class Kuma:  # what build_bundle reads of a run's Uptime Kuma report
-        states = {1: 1}
-        monitors: list = []
-        history = None
-
-    Kuma.page = page
-    days: dict = {}
-    files = build_bundle(config, document, Kuma(), memory or BundleMemory(), days, updated)
-    return config, document, files, days
+from support.documents import NOW, one_run
 
 
 def test_the_set_is_built_once_and_a_publish_by_hand_reads_back_the_same_bytes_and_digest(tmp_path):

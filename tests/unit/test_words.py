@@ -17,9 +17,11 @@ from elytra_status.kuma.metrics import DOWN, MAINTENANCE, PENDING, UNKNOWN, UP
 from elytra_status.kuma.published import PageGroup, PageIncident, PageMaintenance, PageMonitor, PublishedPage
 from elytra_status.publish.aws_upload import content_type
 from elytra_status.render import extras, generation, history, kuma_json, words
+from elytra_status.render import page as page_module
 from elytra_status.render.bundle_memory import BundleMemory
 from elytra_status.render.documents import build_bundle
 from support.commands import ROOT
+from support.documents import homepage_reads
 
 NOW = datetime(2026, 12, 2, 13, 9, tzinfo=UTC)
 LANGUAGES = words.languages()
@@ -37,8 +39,21 @@ class Monitor:
         self.id, self.name, self.uptime = mid, name, uptime
 
 
-def run(tmp_path, states, language="en", names=None, incidents=(), maintenances=(), public_url=True, figures=None):
-    """One run's documents and rendered set, from a page of monitors in the given Uptime Kuma states."""
+def run(
+    tmp_path,
+    states,
+    language="en",
+    names=None,
+    incidents=(),
+    maintenances=(),
+    public_url=True,
+    figures=None,
+    groups=None,
+):
+    """One run's documents and rendered set, from a page of monitors in the given Uptime Kuma states.
+
+    groups: each monitor's group name (all in "Services" when None); groups in order of first appearance.
+    """
     values = {
         "OUTPUT_FILE": str(tmp_path / "status.json"),
         "BUNDLE_DIR": str(tmp_path / "public"),
@@ -49,8 +64,14 @@ def run(tmp_path, states, language="en", names=None, incidents=(), maintenances=
         values["STATUS_PUBLIC_URL"] = "https://status.example.com/public/status.json"
     config = settings.parse_config(values)
     names = names or [f"Service {i}" for i in range(len(states))]
-    monitors = tuple(PageMonitor(i + 1, name, "http") for i, name in enumerate(names))
-    page = PublishedPage("elytra", "Elytra", [PageGroup(1, "Services", monitors)], list(incidents), list(maintenances))
+    monitors = [PageMonitor(i + 1, name, "http") for i, name in enumerate(names)]
+    of_group = groups or ["Services"] * len(names)
+    listed = list(dict.fromkeys(of_group))
+    page_groups = [
+        PageGroup(g + 1, group, tuple(m for m, mine in zip(monitors, of_group, strict=True) if mine == group))
+        for g, group in enumerate(listed)
+    ]
+    page = PublishedPage("elytra", "Elytra", page_groups, list(incidents), list(maintenances))
     known = {i + 1: s for i, s in enumerate(states) if s != UNKNOWN}
     platform = "operational" if all(s in (UP, MAINTENANCE) for s in states) else "degraded"
     document = {
@@ -68,7 +89,7 @@ def run(tmp_path, states, language="en", names=None, incidents=(), maintenances=
         pass
 
     kuma = Kuma()
-    kuma.states, kuma.history, kuma.page = known, None, page
+    kuma.states, kuma.history, kuma.page, kuma.beats = known, None, page, None
     kuma.monitors = [Monitor(i + 1, name, {w: Figure(v) for w, v in figures.items()}) for i, name in enumerate(names)]
     for m, s in zip(kuma.monitors, states, strict=True):
         m.state = s
@@ -121,6 +142,43 @@ def test_the_headline_names_what_is_affected_and_bounds_the_list(tmp_path):
     assert files["badge.json"]["message"].endswith("Svc 04 und 12 weitere")
 
 
+@pytest.mark.parametrize(
+    ("states", "english", "german"),
+    [
+        (
+            [DOWN, DOWN, MAINTENANCE],
+            "Partial outage: Public API, Dashboard · Under maintenance: Worker",
+            "Teilausfall: Public API, Dashboard · In Wartung: Worker",
+        ),
+        (
+            [UP, UP, UNKNOWN],
+            "Degraded performance · Status unknown: Worker",
+            "Eingeschränkte Leistung · Status unbekannt: Worker",
+        ),
+        (
+            [DOWN, UNKNOWN, MAINTENANCE],
+            "Partial outage: Public API · Status unknown: Dashboard · Under maintenance: Worker",
+            "Teilausfall: Public API · Status unbekannt: Dashboard · In Wartung: Worker",
+        ),
+        ([UP, UP, MAINTENANCE], "Under maintenance: Worker", "In Wartung: Worker"),
+    ],
+    ids=["maintenance-beside-outages", "no-current-data", "all-three", "maintenance-alone"],
+)
+def test_each_service_is_named_only_under_its_own_state_in_the_banner_badge_and_feed(tmp_path, states, english, german):
+    for language, expected in (("en", english), ("de", german)):
+        _, document, files, made = run(tmp_path, states, language, names=["Public API", "Dashboard", "Worker"])
+        assert files["badge.json"]["message"] == expected
+        assert f">{expected}<" in made.files["index.html"].decode()
+        parts = words.headline_parts(document, files["api/v2/summary.json"]["components"], history.component_state)
+        change = {"at": "2026-12-02T13:09:00Z", "from": "operational", "to": "degraded", "headline": parts}
+        assert f"<title>{expected}</title>" in page_module.render_feed(files, [change], "", NOW, language)
+    # Kept in the state for the feed, clauses and all: the state's checks take it back.
+    from elytra_status.run import state as run_state
+
+    kept = run_state.RunState(history={"changes": [change]}, bundle=BundleMemory(shown=[1, 2, 3]))
+    assert run_state.parse(run_state.to_json(kept), NOW).history["changes"] == [change]
+
+
 def test_the_feed_tells_a_change_in_the_same_words_as_the_banner():
     from elytra_status.render import page
 
@@ -170,6 +228,19 @@ def test_a_group_named_like_the_section_is_not_a_second_heading(tmp_path):
     assert page.count(">Services</h") == 1
 
 
+@pytest.mark.parametrize(("language", "heading"), [("en", "Services"), ("de", "Dienste")])
+@pytest.mark.parametrize("order", [["Infrastructure", "SECTION"], ["SECTION", "Infrastructure"]])
+def test_among_several_groups_one_named_like_the_section_says_its_heading_once(tmp_path, language, heading, order):
+    names = ["Database", "Web app"] if order[0] == "Infrastructure" else ["Web app", "Database"]
+    groups = [heading if g == "SECTION" else g for g in order]
+    _, _, _, made = run(tmp_path, [UP, UP], language, names=names, groups=groups)
+    page = made.files["index.html"].decode()
+    assert page.count(f">{heading}</h") == 1 and page.count(">Infrastructure</h3>") == 1
+    # The section's own group sits right under its heading, before the next group's heading.
+    section = page.split(f">{heading}</h2>", 1)[1]
+    assert section.index(">Web app<") < section.index(">Infrastructure</h3>") < section.index(">Database<")
+
+
 INCIDENT = PageIncident(
     13, "danger", "Object storage degraded", "Uploads fail; a, b; c", NOW - timedelta(hours=2), None
 )
@@ -215,27 +286,11 @@ def test_the_calendar_is_read_by_an_icalendar_library(tmp_path):
     assert str(event["URL"]).endswith("/incidents/mt3-20261202T130900Z.html")
 
 
-def widget_reads(status: dict, beats: dict) -> dict:
-    """What Homepage's Uptime Kuma widget reads of the two answers (src/widgets/uptimekuma/component.jsx)."""
-    up = down = 0
-    for beat_list in beats["heartbeatList"].values():
-        last = beat_list[-1] if beat_list else None
-        if last is not None and last["status"] == 1:
-            up += 1
-        else:
-            down += 1
-    ratios = list(beats["uptimeList"].values())
-    percent = sum(ratios) / len(ratios) if ratios else 0
-    incident = status["incident"]
-    created = datetime.strptime(incident["createdDate"], "%Y-%m-%d %H:%M:%S") if incident else None
-    return {"up": up, "down": down, "uptime": f"{percent * 100:.1f}", "incident_created": created}
-
-
 def test_the_uptime_kuma_shaped_json_reads_as_the_homepage_widget_reads_it(tmp_path):
     _, _, files, made = run(tmp_path, [UP, DOWN, UNKNOWN], incidents=[INCIDENT], figures={"24h": 99.5})
     status_key, beats_key = kuma_json.keys("elytra")
     status, beats = json.loads(made.files[status_key]), json.loads(made.files[beats_key])
-    read = widget_reads(status, beats)
+    read = homepage_reads(status, beats)
     assert read["up"] == 1 and read["down"] == 2  # the unknown one has no beat: nothing invented
     assert read["uptime"] == "99.5"
     assert read["incident_created"] == (NOW - timedelta(hours=2)).replace(tzinfo=None)

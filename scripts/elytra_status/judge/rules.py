@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from elytra_status.kuma.metrics import DOWN, PENDING, UNKNOWN, UNTIED
+from elytra_status.kuma.metrics import DOWN, PENDING, UNKNOWN
 from elytra_status.kuma.read import NO_BEAT
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ def platform_status(monitors: list[Monitor] | None, critical_ids: tuple[int, ...
     A monitor whose state this run does not know (UNKNOWN) is never UP; a critical one makes it unknown.
     """
 
-    counted = [m for m in monitors or [] if m.state != UNTIED]  # an UNTIED id's state counts via its twin
+    counted = monitors or []
     known = [m for m in counted if m.state != UNKNOWN]
     if blind or not known:
         return "unknown"

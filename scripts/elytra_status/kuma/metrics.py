@@ -16,10 +16,9 @@ if TYPE_CHECKING:
 
 METRIC_WINDOWS = {"1d": "24h", "30d": "30d"}
 DOWN, UP, PENDING, MAINTENANCE = 0, 1, 2, 3
-# Not Uptime Kuma's: UNKNOWN is an expected monitor this run has no state for (never UP);
-# UNTIED is a page id whose state is counted through a same-named monitor it cannot be tied to.
-UNKNOWN, UNTIED = -1, -2
-STATE_NAMES = {0: "DOWN", 1: "UP", 2: "PENDING", 3: "MAINTENANCE", UNKNOWN: "UNKNOWN", UNTIED: "UNTIED"}
+# Not Uptime Kuma's: UNKNOWN is an expected monitor this run has no current data for (never UP).
+UNKNOWN = -1
+STATE_NAMES = {0: "DOWN", 1: "UP", 2: "PENDING", 3: "MAINTENANCE", UNKNOWN: "UNKNOWN"}
 KUMA_STATES = (DOWN, UP, PENDING, MAINTENANCE)
 
 # Only these families are handed to the parser: /metrics is mostly process_* and nodejs_* series.
@@ -64,7 +63,7 @@ class Monitor:
     state: int
     uptime: dict[str, Figure] = field(default_factory=dict)
     ratios: dict[str, float] = field(default_factory=dict)
-    # Why the state is UNKNOWN or UNTIED; and, by window, why a figure is missing.
+    # Why the state is UNKNOWN; and, by window, why a figure is missing.
     note: str = ""
     gaps: dict[str, str] = field(default_factory=dict)
 

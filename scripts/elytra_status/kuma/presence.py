@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from elytra_status.infra import timing
 from elytra_status.infra.logs import log
 from elytra_status.infra.settings import Config
-from elytra_status.kuma import expected
+from elytra_status.kuma import expected, twins
 from elytra_status.kuma.memory import KumaMemory
-from elytra_status.kuma.metrics import UNKNOWN, UNTIED, MetricsAnswer, Monitor, ParsedMetrics
-from elytra_status.kuma.published import PageIncident, PageMonitor, PublishedPage
+from elytra_status.kuma.metrics import UNKNOWN, MetricsAnswer, Monitor, ParsedMetrics
+from elytra_status.kuma.published import PageBeats, PageIncident, PageMonitor, PublishedPage
+from elytra_status.kuma.twins import Tie
 
 
 @dataclass
@@ -33,6 +33,8 @@ class KumaReport:
     page: PublishedPage | None = None
     states: dict[int, int] = field(default_factory=dict)
     history: list[PageIncident] | None = None
+    # The page's heartbeat list, when this run read it: its paused monitors' beats and figures.
+    beats: PageBeats | None = None
 
     @property
     def incomplete(self) -> bool:
@@ -41,27 +43,6 @@ class KumaReport:
 
 
 # --- selection -------------------------------------------------------------
-
-
-def resolve_ids_by_name(monitors: list[Monitor], page: list[PageMonitor] | None) -> list[PageMonitor]:
-    """On 1.23 a monitor is known by name only: take the page's id where the name is unique.
-
-    Returns the page monitors whose name is shared but whose same-named monitors are all on
-    /metrics: their figures count by id, their states through the unnamed twins.
-    """
-    if not page:
-        return []
-    metric_names = Counter(m.name for m in monitors)
-    page_names = Counter(p.name for p in page)
-    page_ids = {p.name: p.id for p in page}
-    for monitor in monitors:
-        if metric_names[monitor.name] == 1 and page_names[monitor.name] == 1:
-            monitor.id = page_ids[monitor.name]
-    return [
-        p
-        for p in page
-        if max(page_names[p.name], metric_names[p.name]) > 1 and metric_names[p.name] >= page_names[p.name]
-    ]
 
 
 def _unresolved_note(
@@ -75,17 +56,9 @@ def _unresolved_note(
             f"monitor id {monitor_id} cannot be resolved: Uptime Kuma 1.23 /metrics has no ids;"
             " set UPTIME_KUMA_STATUS_PAGE to a published page that lists it"
         )
-    page_names, metric_names = Counter(p.name for p in page), Counter(m.name for m in parsed.monitors)
-    on_page = {p.id: p for p in page}
-    if monitor_id not in on_page:
+    if monitor_id not in {p.id for p in page}:
         return (
             f"monitor id {monitor_id} cannot be resolved: it is not on status page {config.uptime_kuma_status_page!r}"
-        )
-    name = on_page[monitor_id].name
-    if page_names[name] > 1 or metric_names[name] > 1:
-        return (
-            f"monitor id {monitor_id} cannot be resolved: its name {name!r}"
-            " is shared by two monitors; give them unique names (its figures still count, by id)"
         )
     return None
 
@@ -93,22 +66,30 @@ def _unresolved_note(
 def select_monitors(
     parsed: ParsedMetrics,
     page: list[PageMonitor] | None,
-    untied: list[PageMonitor],
+    ties: list[Tie],
     config: Config,
     report: KumaReport,
 ) -> tuple[list[Monitor], list[str]]:
-    """The monitors that count: the ones asked for, plus an UNKNOWN one for each missing id that must."""
+    """The monitors that count: the ones asked for, plus an UNKNOWN one for each missing id that must.
+
+    A 1.23 name shared by several page ids counts once per id (ties), never as its nameless lines.
+    """
     problems: list[str] = []
     expect, missing = report.expectation, report.missing
     page_by_id = {p.id: p for p in page or []}
+    tied_names = {t.monitor.name for t in ties}
+    known = [m for m in parsed.monitors if not (m.id is None and m.name in tied_names)]
+    known += [
+        Monitor(t.monitor.id, t.monitor.name, t.monitor.type, t.state, note=t.note if t.state == UNKNOWN else "")
+        for t in ties
+    ]
     if config.monitor_ids:
-        by_id = {m.id: m for m in parsed.monitors if m.id is not None}
+        by_id = {m.id: m for m in known if m.id is not None}
         chosen = [by_id[i] for i in config.monitor_ids if i in by_id]
     else:
         # Groups summarise their children: counting both would count a failure twice.
-        chosen = [m for m in parsed.monitors if m.type != "group"]
-        shared = "its name is shared: its state counts through a same-named monitor, its figures by id"
-        chosen += [Monitor(p.id, p.name, p.type, UNTIED, note=shared) for p in untied if p.type != "group"]
+        chosen = [m for m in known if m.type != "group"]
+    problems += [m.note for m in chosen if m.state == UNKNOWN]
     for monitor_id in config.monitor_ids:
         if monitor_id in missing or any(m.id == monitor_id for m in chosen):
             continue
@@ -127,12 +108,11 @@ def select_monitors(
 
 
 def judge_presence(
-    parsed: ParsedMetrics, page: list[PageMonitor] | None, untied_ids: set[int], config: Config, report: KumaReport
+    parsed: ParsedMetrics, page: list[PageMonitor] | None, tied: set[int], config: Config, report: KumaReport
 ) -> None:
     """Fill the report's expectation, missing ids, blindness and the memory for the next run."""
     memory = report.memory
-    untied = untied_ids
-    present = {m.id for m in parsed.monitors if m.id is not None} | untied
+    present = {m.id for m in parsed.monitors if m.id is not None} | tied
     page_ids = {p.id for p in page or [] if p.type != "group"}
     expect = expected.expectation(config.monitor_ids, config.critical_monitor_ids, set(memory.seen), page_ids)
     warm_up = expected.warmup_seconds(max(len(expect.ids), len(present)))
@@ -154,7 +134,7 @@ def judge_presence(
     now = timing.iso_z(timing.utc_now())
     seen = dict(memory.seen)
     seen.update({m.id: now for m in parsed.monitors if m.id is not None and m.type != "group"})
-    seen.update({i: now for i in untied})
+    seen.update({i: now for i in tied})
     report.forgotten = sorted(
         i for i, r in missing.items() if r == expected.GONE and i in seen and i not in expect.required
     )
@@ -164,19 +144,27 @@ def judge_presence(
 
 
 def judge(
-    parsed: ParsedMetrics, page: list[PageMonitor] | None, config: Config, memory: KumaMemory, answer: MetricsAnswer
+    parsed: ParsedMetrics,
+    page: list[PageMonitor] | None,
+    config: Config,
+    memory: KumaMemory,
+    answer: MetricsAnswer,
+    beats: PageBeats | None = None,
 ) -> KumaReport:
-    """The report of one /metrics answer: who is expected, who is missing and why, and what counts."""
+    """The report of one /metrics answer: who is expected, who is missing and why, and what counts.
+
+    beats: the page's heartbeat list, which tells apart the 1.23 monitors that share a name (twins.py).
+    """
     report = KumaReport(parsed.generation, parsed.version, [], memory=memory, clock_offset=answer.clock_offset)
     if parsed.process_start is not None:
         report.server_age = (answer.server_date or answer.received).timestamp() - parsed.process_start
-    untied = resolve_ids_by_name(parsed.monitors, page) if parsed.generation == "1.23" else []
-    judge_presence(parsed, page, {p.id for p in untied}, config, report)
-    report.monitors, problems = select_monitors(parsed, page, untied, config, report)
+    ties: list[Tie] = []
+    if parsed.generation == "1.23" and page:
+        twins.resolve_unique(parsed.monitors, page)
+        ties = twins.tie_shared(parsed.monitors, page, beats)
+    judge_presence(parsed, page, {t.monitor.id for t in ties}, config, report)
+    report.monitors, problems = select_monitors(parsed, page, ties, config, report)
     report.problems += problems
     report.states = {m.id: m.state for m in parsed.monitors if m.id is not None}
-    for item in untied:  # a shared name: its state is known when every monitor of that name agrees
-        named = {m.state for m in parsed.monitors if m.name == item.name}
-        if len(named) == 1:
-            report.states[item.id] = named.pop()
+    report.states.update({t.monitor.id: t.state for t in ties if t.state != UNKNOWN})
     return report

@@ -5,6 +5,7 @@ Only this, which the operator already made public, may reach the public bundle.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # A bound on what one page may carry into the bundle.
 MAX_GROUPS, MAX_MONITORS, MAX_ITEMS, MAX_TEXT = 200, 2000, 50, 20_000
+# The one maintenance status that is under way; the page's others: scheduled, ended, inactive, unknown.
+UNDER_MAINTENANCE = "under-maintenance"
+_BEAT_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?")
 
 
 @dataclass(frozen=True)
@@ -43,13 +47,35 @@ class PageIncident:
 
 @dataclass(frozen=True)
 class PageMaintenance:
-    """A maintenance under way (the page lists no other kind); the slot is UTC when it has one."""
+    """A maintenance as the page lists it, with Uptime Kuma's status; the slot is UTC when it has one.
+
+    Real servers list only `under-maintenance`; the others are mapped all the same (render/README.md).
+    """
 
     id: int
     title: str
     description: str
     starts: datetime | None
     ends: datetime | None
+    status: str = UNDER_MAINTENANCE
+
+
+@dataclass(frozen=True)
+class Beat:
+    """A monitor's newest beat on the page's heartbeat list: Uptime Kuma's status, and its time (UTC)."""
+
+    status: int
+    time: str  # "2026-11-27 12:08:54.191", as Uptime Kuma writes it
+
+
+@dataclass
+class PageBeats:
+    """The page's heartbeat list as read this run: each id's newest beat, its 24-hour ratio, and the ids
+    with no beat at all (never ran), whose 0 in the ratios is no figure."""
+
+    latest: dict[int, Beat] = field(default_factory=dict)
+    ratios: dict[int, float] = field(default_factory=dict)
+    no_beat: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -121,6 +147,7 @@ def maintenance(item: dict[str, Any]) -> PageMaintenance:
         description=_text(item.get("description")),
         starts=_slot_time(first.get("startDate"), zone),
         ends=_slot_time(first.get("endDate"), zone),
+        status=_text(item.get("status"), 40),  # none given: not under way
     )
 
 
@@ -139,3 +166,23 @@ def parse_page(slug: str, data: dict[str, Any]) -> PublishedPage:
     page.incidents = [incident(i) for i in listed[:MAX_ITEMS]]
     page.maintenances = [maintenance(m) for m in (data.get("maintenanceList") or [])[:MAX_ITEMS]]
     return page
+
+
+def parse_beats(data: dict[str, Any]) -> PageBeats:
+    """The heartbeat list's JSON as PageBeats; what is not Uptime Kuma's shape is skipped, never guessed."""
+    out = PageBeats()
+    for key, value in (data.get("uptimeList") or {}).items():
+        monitor_id, _, hours = str(key).partition("_")
+        if hours == "24" and monitor_id.isdigit() and isinstance(value, int | float) and 0 <= value <= 1:
+            out.ratios[int(monitor_id)] = float(value)
+    for key, beats in (data.get("heartbeatList") or {}).items():
+        if not str(key).isdigit() or not isinstance(beats, list):
+            continue
+        if not beats:
+            out.no_beat.add(int(key))
+            continue
+        last = beats[-1]  # oldest first, as Uptime Kuma lists them and Homepage reads them
+        status, time = (last.get("status"), last.get("time")) if isinstance(last, dict) else (None, None)
+        if status in (0, 1, 2, 3) and isinstance(time, str) and _BEAT_TIME.fullmatch(time):
+            out.latest[int(key)] = Beat(status, f"{time}.000"[:23] if "." not in time else f"{time}000"[:23])
+    return out

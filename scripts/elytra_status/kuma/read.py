@@ -18,7 +18,6 @@ from elytra_status.kuma.metrics import (  # noqa: F401 - the client's public nam
     PENDING,
     STATE_NAMES,
     UNKNOWN,
-    UNTIED,
     UP,
     Figure,
     KumaAuthError,
@@ -32,10 +31,11 @@ from elytra_status.kuma.metrics import (  # noqa: F401 - the client's public nam
 )
 from elytra_status.kuma.presence import KumaReport, judge
 from elytra_status.kuma.status_page import (  # noqa: F401
+    PageBeats,
     PageMonitor,
     fetch_badge,
     fetch_incident_history,
-    fetch_page_uptimes,
+    fetch_page_beats,
     fetch_status_page,
     parse_badge,
 )
@@ -60,9 +60,18 @@ def ratio_percent(ratio: float) -> Decimal:
     return Decimal(repr(ratio)) * 100
 
 
+def needs_beats(report: KumaReport, page: list[PageMonitor]) -> bool:
+    """Whether the page's heartbeat list has something /metrics lacks: a 24-hour figure of a monitor that
+    counts (no ratios before 2.1, none for push monitors), or a page monitor it does not report (paused)."""
+    on_page = {p.id for p in page}
+    lacking = any(m.id in on_page and "1d" not in m.ratios for m in report.monitors)
+    return lacking or any(p.id not in report.states for p in page)
+
+
 def fill_uptime(
     monitors: list[Monitor],
     page: list[PageMonitor] | None,
+    beats: PageBeats | None,
     session: requests.Session,
     config: Config,
     deadline: Deadline,
@@ -77,15 +86,14 @@ def fill_uptime(
                 )
     on_page = {p.id for p in page or []}
     listed = [m for m in monitors if m.id in on_page]
-    if page is not None and any("24h" not in m.uptime for m in listed):
-        page_uptimes, no_beat = fetch_page_uptimes(session, config, deadline)
+    if beats is not None:
         for monitor in listed:
-            if monitor.id in no_beat:
+            if monitor.id in beats.no_beat:
                 monitor.gaps = dict.fromkeys(WINDOWS, NO_BEAT)
-        listed = [m for m in listed if m.id not in no_beat]
+        listed = [m for m in listed if m.id not in beats.no_beat]
         for monitor in listed:
-            if "24h" not in monitor.uptime and monitor.id in page_uptimes:
-                monitor.uptime["24h"] = Figure(ratio_percent(page_uptimes[monitor.id]), "status-page:24h")
+            if "24h" not in monitor.uptime and monitor.id in beats.ratios:
+                monitor.uptime["24h"] = Figure(ratio_percent(beats.ratios[monitor.id]), "status-page:24h")
     wanted = [(m, w) for m in listed for w in WINDOWS if w not in m.uptime]
     if cache is not None:
         wanted = [(m, w) for m, w in wanted if not _from_cache(m, w, cache)]
@@ -159,9 +167,14 @@ def read_kuma(
     parsed = parse_metrics(answer.body)
     published = fetch_status_page(session, config, deadline) if config.uptime_kuma_status_page else None
     page = published.monitors if published else None
-    report = judge(parsed, page, config, memory or KumaMemory(), answer)
+    # 1.23 needs the beats to tell apart monitors that share a name; the others only when /metrics lacks something.
+    beats = fetch_page_beats(session, config, deadline) if page is not None and parsed.generation == "1.23" else None
+    report = judge(parsed, page, config, memory or KumaMemory(), answer, beats)
     report.page = published
-    fill_uptime(report.monitors, page, session, config, deadline, report.memory.badges)
+    if page is not None and beats is None and parsed.generation != "1.23" and needs_beats(report, page):
+        beats = fetch_page_beats(session, config, deadline)
+    report.beats = beats
+    fill_uptime(report.monitors, page, beats, session, config, deadline, report.memory.badges)
     if published is not None:
         report.history = fetch_incident_history(session, config, deadline)
     return report

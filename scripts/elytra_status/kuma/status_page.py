@@ -9,7 +9,16 @@ from elytra_status.infra.logs import log
 from elytra_status.infra.settings import Config
 from elytra_status.infra.timing import Deadline, DeadlineExceeded
 from elytra_status.kuma.metrics import KumaError, KumaUnreachable, get, unreachable
-from elytra_status.kuma.published import MAX_ITEMS, PageIncident, PageMonitor, PublishedPage, incident, parse_page  # noqa: F401
+from elytra_status.kuma.published import (  # noqa: F401
+    MAX_ITEMS,
+    PageBeats,
+    PageIncident,
+    PageMonitor,
+    PublishedPage,
+    incident,
+    parse_beats,
+    parse_page,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -42,13 +51,11 @@ def fetch_status_page(session: requests.Session, config: Config, deadline: Deadl
     return None
 
 
-def fetch_page_uptimes(
-    session: requests.Session, config: Config, deadline: Deadline
-) -> tuple[dict[int, float], set[int]]:
-    """24-hour ratios by monitor id from the status page's heartbeat API, and the ids with no beat at all.
+def fetch_page_beats(session: requests.Session, config: Config, deadline: Deadline) -> PageBeats | None:
+    """The status page's heartbeat list: each id's newest beat, 24-hour ratios, the ids that never ran.
 
     A monitor that never ran (paused before its first check) has an empty beat list, yet Uptime Kuma
-    gives it 0 in uptimeList and in its badges: that 0 is no figure. ({}, set()) when unreadable.
+    gives it 0 in uptimeList and in its badges: that 0 is no figure. None (logged) when unreadable.
     """
     slug = config.uptime_kuma_status_page
     url = f"{config.uptime_kuma_url}/api/status-page/heartbeat/{slug}"
@@ -56,21 +63,13 @@ def fetch_page_uptimes(
         response = get(session, url, config, deadline)
         if response.status_code != 200:
             log.warning("status page heartbeat %s answered HTTP %s", url, response.status_code)
-            return {}, set()
-        data = response.json()
-        out = {}
-        for key, value in (data.get("uptimeList") or {}).items():
-            monitor_id, _, hours = str(key).partition("_")
-            if hours == "24" and monitor_id.isdigit() and isinstance(value, int | float) and 0 <= value <= 1:
-                out[int(monitor_id)] = float(value)
-        beats = data.get("heartbeatList") or {}
-        no_beat = {int(k) for k, v in beats.items() if str(k).isdigit() and isinstance(v, list) and not v}
-        return {k: v for k, v in out.items() if k not in no_beat}, no_beat
+            return None
+        return parse_beats(response.json())
     except KumaError as exc:
         log.warning("status page heartbeat unreadable: %s", exc)
     except (ValueError, AttributeError):
         log.warning("status page heartbeat %s answered something that is not its JSON", url)
-    return {}, set()
+    return None
 
 
 def parse_badge(svg: str) -> Decimal | None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import errno
+import hashlib
+import json
 import math
 import os
-import posixpath
 import re
 import subprocess
 import sys
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from elytra_status.infra import timing
 from elytra_status.publish import public_set
-from elytra_status.publish.aws_upload import KUMA_FOLDER
+from elytra_status.publish.aws_upload import FENCED, LEASE_RAN_OUT, content_type
 from elytra_status.render import status_doc
 from elytra_status.render.keys import key_prefix
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from elytra_status.infra.settings import Config
 
-# The venv's AWS CLI, whatever PATH cron gives, run by aws_upload.py: two commands in one process.
+# The venv's AWS CLI, whatever PATH cron gives, run by aws_upload.py: one put-object a file, in one process.
 AWS_PYTHON = Path(sys.executable)
 AWS_UPLOAD = Path(__file__).resolve().parent / "aws_upload.py"
 WRITE_UNTIL = "ELYTRA_WRITE_UNTIL"  # the lease's end, for aws_upload.py (two sites)
@@ -31,6 +31,14 @@ WRITE_UNTIL = "ELYTRA_WRITE_UNTIL"  # the lease's end, for aws_upload.py (two si
 
 class PublishError(Exception):
     """The upload failed or its result does not match; the message says what to fix."""
+
+
+class Fenced(PublishError):
+    """Two sites: a PUT's condition was false, so another writer wrote the key; nothing after it was sent."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"{key} changed since this site last saw it (412)")
+        self.key = key
 
 
 def aws_environment(config: Config) -> dict[str, str]:
@@ -55,43 +63,51 @@ def aws_environment(config: Config) -> dict[str, str]:
     }
 
 
-def upload_command(staging: Path, config: Config, generator: str) -> list[str]:
-    """One process, a few AWS CLI commands: the bundle (`cp --recursive`), the Uptime Kuma-shaped JSON, then
-    status.json, last.
+def upload_plan(
+    staging: Path, keys: list[str], config: Config, generator: str, believed: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """One `s3api put-object` per object, in the order given (status.json last), for aws_upload.py.
 
     Every object carries this generator's id as metadata: another writer's objects can then be told apart.
+    believed (two sites): the ETag of each key as this writer last saw it; each PUT is then conditional.
+    Without it (one site) no PUT carries a condition, so stores without them work.
     """
-    status_name = posixpath.basename(config.status_bucket_key)
-    common_args = [
-        "--metadata",
-        f"{public_set.META_KEY}={generator}",
+    prefix = key_prefix(config)
+    plan = []
+    for key in keys:
+        body = staging / key
+        target = ["--bucket", config.status_bucket, "--key", prefix + key]
+        put = ["s3api", "put-object", *target, "--body", str(body), "--content-type", content_type(key)]
+        put += ["--cache-control", status_doc.cache_control(config), "--acl", "public-read"]
+        put += ["--metadata", f"{public_set.META_KEY}={generator}", *cli_options(config)]
+        entry: dict[str, Any] = {"key": prefix + key, "put": put}
+        if believed is not None:
+            etag = believed.get(prefix + key)
+            create = [*put, "--if-none-match", "*"]
+            entry["put"] = [*put, "--if-match", etag] if etag else create
+            if etag:
+                entry["create"] = create
+            entry["etag"] = f'"{hashlib.md5(body.read_bytes()).hexdigest()}"'  # noqa: S324 - S3's ETag
+            entry["ours"] = ["s3api", "head-object", *target, "--if-match", entry["etag"], *cli_options(config)]
+        plan.append(entry)
+    return plan
+
+
+def cli_options(config: Config) -> list[str]:
+    """Where and how long: the endpoint, the region, the timeouts; the answer as JSON, for its ETag."""
+    return [
         "--endpoint-url",
         config.status_store.endpoint,
         "--region",
         config.status_store.region,
-        "--acl",
-        "public-read",
-        "--cache-control",
-        status_doc.cache_control(config),
-        "--only-show-errors",
-        "--no-progress",
         "--cli-connect-timeout",
         "5",
         "--cli-read-timeout",
         # The AWS CLI takes whole seconds: 2.5 would fail every upload, so it gets 3.
         str(math.ceil(config.http_timeout_seconds)),
+        "--output",
+        "json",
     ]
-    target = f"s3://{config.status_bucket}/{key_prefix(config)}"
-    bundle = ["s3", "cp", str(staging), target, "--recursive", "--exclude", status_name]
-    bundle += ["--exclude", f"{KUMA_FOLDER}*", *common_args]
-    status = ["s3", "cp", str(staging / status_name), f"s3://{config.status_bucket}/{config.status_bucket_key}"]
-    commands = [bundle]
-    if (staging / KUMA_FOLDER).is_dir():  # no extension: their type is given, not guessed
-        kuma = ["s3", "cp", str(staging / KUMA_FOLDER), target + KUMA_FOLDER, "--recursive"]
-        commands.append([*kuma, "--content-type", "application/json", *common_args])
-    commands.append([*status, *common_args])
-    joined = [arg for command in commands for arg in ("--then", *command)][1:]
-    return [str(AWS_PYTHON), str(AWS_UPLOAD), *joined]
 
 
 def explain_aws_failure(stderr: str, config: Config) -> str:
@@ -107,16 +123,23 @@ def explain_aws_failure(stderr: str, config: Config) -> str:
     if code:
         return f"upload refused by {store.endpoint}: {code.group(1)}"
     last = [line for line in stderr.strip().splitlines() if line.strip()]
-    return f"aws s3 cp failed: {last[-1][:300] if last else 'no message'}"
+    return f"the AWS CLI failed: {last[-1][:300] if last else 'no message'}"
 
 
 def upload(
-    staging: Path, config: Config, generator: str, run: Callable[..., Any] = subprocess.run, until: float | None = None
-) -> None:
-    """Put the staged files under the status folder, public-read, with their headers, in one AWS CLI process.
+    staging: Path,
+    keys: list[str],
+    config: Config,
+    generator: str,
+    run: Callable[..., Any] = subprocess.run,
+    until: float | None = None,
+    believed: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """Put the staged files (keys, in order) under the status folder, public-read, with their headers, in
+    one AWS CLI process; each key's ETag as the store answered.
 
     until (two sites): the lease's end on timing.lease_clock(); the upload is stopped by then, and the
-    wrapper sends no command (status.json last) once it has passed.
+    wrapper sends no PUT once it has passed. believed (two sites): the fence's ETags; raises Fenced on a 412.
     """
     timeout = config.upload_timeout_seconds
     env = aws_environment(config)
@@ -125,19 +148,26 @@ def upload(
         env[WRITE_UNTIL] = f"{until:.3f}"
     try:
         result = run(
-            upload_command(staging, config, generator),
+            [str(AWS_PYTHON), str(AWS_UPLOAD)],
+            input=json.dumps(upload_plan(staging, keys, config, generator, believed)),
             env=env,
             capture_output=True,
             text=True,
             timeout=timeout,
-            stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
+        if until is not None and timing.lease_clock() >= until:  # a slow upload, or a machine stopped meanwhile
+            raise PublishError("the site's lease ran out during the upload: it was stopped there") from None
+        raise PublishError(f"the upload did not finish within {timeout:g}s (UPLOAD_TIMEOUT_SECONDS)") from None
+    except OSError as exc:  # the plan goes on stdin: however many files, the command line stays short
         raise PublishError(
-            f"aws s3 cp did not finish within {timeout:g}s (UPLOAD_TIMEOUT_SECONDS, or the lease)"
+            f"cannot run the AWS CLI ({AWS_UPLOAD.name}): {exc.strerror}; run bash scripts/setup.sh"
         ) from None
-    except OSError as exc:
-        hint = "the environment is too large" if exc.errno == errno.E2BIG else "run bash scripts/setup.sh"
-        raise PublishError(f"cannot run the AWS CLI ({AWS_UPLOAD.name}): {exc.strerror}; {hint}") from None
+    answers = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    if result.returncode == FENCED:
+        raise Fenced(next(a["key"] for a in answers if a.get("refused")))
+    if result.returncode == LEASE_RAN_OUT:
+        raise PublishError("the site's lease ran out during the upload: the rest was not sent")
     if result.returncode != 0:
         raise PublishError(explain_aws_failure(result.stderr, config))
+    return {a["key"]: a["etag"] for a in answers if a.get("etag")}

@@ -11,9 +11,9 @@ from typing import Any
 
 from elytra_status.infra import timing
 from elytra_status.kuma.metrics import DOWN, MAINTENANCE, PENDING, UP
-from elytra_status.kuma.published import PageIncident, PublishedPage
+from elytra_status.kuma.published import UNDER_MAINTENANCE, PageIncident, PageMaintenance, PublishedPage
 from elytra_status.render.bundle_memory import BundleMemory
-from elytra_status.render.history import component_state
+from elytra_status.render.history import NO_DATA_NOTE, NO_DATA_STATUS, component_state
 from elytra_status.render.incidents import closed, incident_object, maintenance_object, ts, window_end
 from elytra_status.render.keys import component_id
 from elytra_status.render.words import N_, Words
@@ -22,15 +22,13 @@ BADGE_LABEL = N_("status")
 
 UPTIME_WINDOWS = ("last_24h", "last_7d", "last_30d")
 MAX_PAST = 50  # Statuspage lists the 50 most recent incidents and maintenances
+MAX_SHOWN = 12_000  # the state's bound on the monitors the last read showed
 COMPONENT_STATUS = {
     UP: "operational",
     PENDING: "degraded_performance",
     DOWN: "major_outage",
     MAINTENANCE: "under_maintenance",
 }
-# A monitor whose state this run does not know is never operational: the mildest status that is not.
-UNKNOWN_COMPONENT = "degraded_performance"
-UNKNOWN_NOTE = "Status unknown: no current data for this service"
 SEVERITY = ["operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"]
 # platform_status -> Statuspage's status; unknown is never `none`: a caution, not an outage.
 PAGE_STATUS = {
@@ -40,6 +38,9 @@ PAGE_STATUS = {
     "unknown": ("minor", "Status Unknown"),
 }
 MAINTENANCE_STATUS = ("maintenance", "Service Under Maintenance")
+# Uptime Kuma's status of a maintenance that has not started: published as upcoming. Every status but
+# this and under-maintenance (ended, inactive, unknown, none) is not under way: a window is completed.
+SCHEDULED = "scheduled"
 BADGE = {
     "operational": ("operational", "brightgreen"),
     "degraded": ("degraded", "yellow"),
@@ -77,21 +78,25 @@ def components(
     """Each public group, then its monitors; ids come from Uptime Kuma's ids, so a rename keeps them
     (two sites: from the page's names, keys.component_id).
 
-    states None: Uptime Kuma was not read, every monitor is unknown. A monitor missing from states is
-    not reported (paused or deleted): it is left out, as status.json leaves it out (README "One state, one word").
+    A monitor missing from states is not reported (paused or deleted): it is left out, as status.json
+    leaves it out (judge/README.md "One state, one word"). states None: Uptime Kuma was not read; the
+    monitors the last read showed are shown, each unknown, and what it left out stays out.
     """
     if page is None:
         return []
     page_id, out, placed = page.slug, [], set()
+    away = set(memory.shown) if states is None and memory.shown is not None else None
     for group in page.groups:
         children = []
         for monitor in group.monitors:
             if monitor.id in placed or (states is not None and monitor.id not in states):
                 continue  # shown in two groups: one component, in the first; or not reported: left out
+            if away is not None and monitor.id not in away:
+                continue  # left out by the last read (paused): it stays out while Uptime Kuma is away
             placed.add(monitor.id)
             known = states.get(monitor.id) if states is not None else None
-            status = COMPONENT_STATUS.get(known, UNKNOWN_COMPONENT) if known is not None else UNKNOWN_COMPONENT
-            note = None if known in COMPONENT_STATUS else UNKNOWN_NOTE
+            status = COMPONENT_STATUS.get(known, NO_DATA_STATUS) if known is not None else NO_DATA_STATUS
+            note = None if known in COMPONENT_STATUS else NO_DATA_NOTE
             group_id = component_id("g", group.id, group.name, by_name)
             cid = component_id("m", monitor.id, monitor.name, by_name)
             children.append(_component(cid, monitor.name, status, note, group_id, page_id))
@@ -103,6 +108,8 @@ def components(
         parent = _component(component_id("g", group.id, group.name, by_name), group.name, status, None, None, page_id)
         parent.update(group=True, components=[c["id"] for c in children])
         out += [parent, *children]
+    if states is not None:
+        memory.shown = sorted(placed)[:MAX_SHOWN]
     for position, item in enumerate(out, 1):
         item["position"] = position
         item["created_at"], item["updated_at"] = memory.component_times(item["id"], item["status"], ts(now))
@@ -134,6 +141,19 @@ def badge(document: dict[str, Any], components: list[dict[str, Any]], language: 
         color = "blue"
     message = Words(language).headline(document, components, component_state)
     return {"schemaVersion": 1, "label": Words(language)(BADGE_LABEL), "message": message, "color": color}
+
+
+def under_way(page: PublishedPage | None, now: datetime) -> list[PageMaintenance]:
+    """The page's maintenances in progress: only `under-maintenance` and, with a timeslot, before it ends
+    (the page's answer may be cached up to 5 minutes past the end). Any other status is not under way."""
+    items = page.maintenances if page else []
+    return [m for m in items if m.status == UNDER_MAINTENANCE and (m.ends is None or m.ends > now)]
+
+
+def upcoming(page: PublishedPage | None, now: datetime) -> list[PageMaintenance]:
+    """The page's maintenances listed as `scheduled` whose next slot is still ahead: Statuspage's upcoming."""
+    items = page.maintenances if page else []
+    return [m for m in items if m.status == SCHEDULED and m.starts is not None and m.starts > now]
 
 
 def linked(items: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
@@ -174,12 +194,14 @@ def build(
         at,
         lambda old, when: closed(old, "resolved", "This incident has been resolved.", when),
     )
-    # In progress only while Uptime Kuma says so and, with a timeslot, before it ends: its page answer
-    # may be cached up to 5 minutes past the end.
-    live = [m for m in (page.maintenances if page else []) if m.ends is None or m.ends > now]
+    live, planned = under_way(page, now), upcoming(page, now)
     active = [
         maintenance_object(m, page_id, public_url, timing.parse_iso_z(memory.first_seen(f"mt{m.id}", at)), None)
         for m in live
+    ]
+    scheduled = [
+        maintenance_object(m, page_id, public_url, timing.parse_iso_z(memory.first_seen(f"mt{m.id}-s", at)), None, True)
+        for m in planned
     ]
     if not seen:
         active = list(memory.maintenances.values())
@@ -187,27 +209,31 @@ def build(
         {m["id"]: m for m in active},
         at,
         lambda old, when: closed(old, "completed", "The maintenance has been completed.", window_end(old, when)),
-        {f"mt{m.id}" for m in live} if seen else None,
+        {f"mt{m.id}" for m in live} | {f"mt{m.id}-s" for m in planned} if seen else None,
     )
     status = {**head, "status": status_object(document)}
     comps = components(page, states, memory, now, site is not None, figures or {})
     open_incidents, resolved = linked(open_incidents, public_url), linked(resolved, public_url)
     active, completed = linked(active, public_url), linked(completed, public_url)
+    scheduled = linked(scheduled, public_url)
     recent_incidents = sorted(open_incidents + resolved, key=lambda i: i["created_at"], reverse=True)[:MAX_PAST]
     return {
         "api/v2/summary.json": {
             **status,
             "components": comps,
             "incidents": open_incidents,
-            "scheduled_maintenances": active,
+            "scheduled_maintenances": active + scheduled,
         },
         "api/v2/status.json": status,
         "api/v2/components.json": {**head, "components": comps},
         "api/v2/incidents.json": {**head, "incidents": recent_incidents},
         "api/v2/incidents/unresolved.json": {**head, "incidents": open_incidents},
-        "api/v2/scheduled-maintenances.json": {**head, "scheduled_maintenances": (active + completed)[:MAX_PAST]},
-        # Uptime Kuma shows no upcoming maintenance over HTTP (README "The public bundle").
-        "api/v2/scheduled-maintenances/upcoming.json": {**head, "scheduled_maintenances": []},
+        "api/v2/scheduled-maintenances.json": {
+            **head,
+            "scheduled_maintenances": (active + scheduled + completed)[:MAX_PAST],
+        },
+        # Real servers list no upcoming maintenance over HTTP: empty unless a page lists one as scheduled.
+        "api/v2/scheduled-maintenances/upcoming.json": {**head, "scheduled_maintenances": scheduled},
         "api/v2/scheduled-maintenances/active.json": {**head, "scheduled_maintenances": active},
         "badge.json": badge(document, comps, language),
     }

@@ -26,6 +26,8 @@ class BundleMemory:
     completed: list[dict[str, Any]] = field(default_factory=list)
     first_seen_at: dict[str, str] = field(default_factory=dict)
     page: dict[str, Any] = field(default_factory=dict)  # the last page read: slug, title, groups
+    # The page's monitors the last read of Uptime Kuma showed (the paused ones left out); None: not recorded.
+    shown: list[int] | None = None
 
     def remember_page(self, page: PublishedPage) -> None:
         self.page = {"slug": page.slug, "title": page.title, "groups": [asdict(g) for g in page.groups]}

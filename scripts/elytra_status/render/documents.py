@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from elytra_status.infra.logs import log
-from elytra_status.kuma.metrics import UNKNOWN, UNTIED
-from elytra_status.render import bundle, history
+from elytra_status.kuma.metrics import UNKNOWN
+from elytra_status.render import bundle, history, kuma_json
 from elytra_status.render.keys import component_id, public_base
 from elytra_status.render.words import headline_parts
 
@@ -19,14 +19,14 @@ if TYPE_CHECKING:
 
 def public_states(kuma: KumaReport | None) -> dict[int, int] | None:
     """What the run observed of each monitor, for the bundle and page: Uptime Kuma's state, or UNKNOWN for
-    an expected monitor it could not see. A page monitor in neither is "not reported" (paused, deleted):
-    left out, as status.json leaves it out. None when Uptime Kuma could not be read: every one unknown.
+    an expected monitor it has no current data for. A page monitor in neither is "not reported" (paused,
+    deleted): left out, as status.json leaves it out. None when Uptime Kuma could not be read.
     """
     if kuma is None:
         return None
     states = dict(kuma.states)
-    for m in kuma.monitors:  # an expected monitor not seen, or a shared name whose monitors disagree
-        if m.id is not None and (m.state == UNKNOWN or (m.state == UNTIED and m.id not in states)):
+    for m in kuma.monitors:  # an expected monitor not seen, or a 1.23 shared name that cannot be told apart
+        if m.id is not None and m.state == UNKNOWN:
             states[m.id] = UNKNOWN
     return states
 
@@ -87,6 +87,7 @@ def build_bundle(
     history.record(days, document, components, figures, now)
     parts = headline_parts(document, components, history.component_state)
     note_change(days, history.platform_state(document), document["updated_at"], parts)
+    files.update(kuma_documents(config, kuma, files["api/v2/summary.json"]))
     files["history.json"] = history.public(
         days,
         files["api/v2/summary.json"],
@@ -95,6 +96,21 @@ def build_bundle(
         now,
     )
     return files
+
+
+def kuma_documents(config: Config, kuma: KumaReport | None, summary: dict[str, Any]) -> dict[str, Any]:
+    """The Uptime Kuma-shaped documents, only from a run that read Uptime Kuma, its page and, when the
+    page has a monitor /metrics does not report (paused), its heartbeat list: otherwise the last good
+    ones stay (a dashboard would count every monitor down)."""
+    if kuma is None or (config.uptime_kuma_status_page and kuma.page is None):
+        log.info("uptime kuma-shaped files not rewritten: uptime kuma or its page was not read; the last stay")
+        return {}
+    groups = kuma.page.groups if kuma.page else []
+    states = public_states(kuma) or {}
+    if kuma.beats is None and any(m.id not in states for g in groups for m in g.monitors):
+        log.info("uptime kuma-shaped files not rewritten: the page's heartbeat list was not read; the last stay")
+        return {}
+    return kuma_json.documents(summary, groups, kuma.beats, config.site_name is not None)
 
 
 def note_change(memory: dict[str, Any], state: str, at: str, headline: dict[str, Any] | None = None) -> None:

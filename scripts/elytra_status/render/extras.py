@@ -3,7 +3,6 @@ calendar, and the Uptime Kuma-shaped JSON. Their keys come from the bundle, so a
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from elytra_status.render import calendar, kuma_json, page
@@ -28,7 +27,7 @@ def keys(files: dict[str, Any]) -> list[str]:
 
 
 def render(files: dict[str, Any], updated_at: str, base_url: str, language: str) -> dict[str, bytes]:
-    """Each file by its key under the status folder."""
+    """Each file by its key under the status folder (the Uptime Kuma-shaped JSON is among the documents)."""
     summary = files["api/v2/summary.json"]
     out = {
         f"incidents/{item['id']}.html": page.render_incident(item, summary["page"], updated_at, language).encode()
@@ -36,7 +35,4 @@ def render(files: dict[str, Any], updated_at: str, base_url: str, language: str)
     }
     windows = files["api/v2/scheduled-maintenances.json"]["scheduled_maintenances"]
     out[CALENDAR] = calendar.calendar(windows, summary["page"], base_url, updated_at, language).encode()
-    status_key, beats_key = kuma_json.keys(summary["page"]["id"])
-    out[status_key] = json.dumps(kuma_json.status_page(summary), ensure_ascii=False).encode()
-    out[beats_key] = json.dumps(kuma_json.heartbeats(summary), ensure_ascii=False).encode()
     return out

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from elytra_status.infra import atomic
 from elytra_status.judge.change_gate import digest_of
-from elytra_status.render import extras, page, status_doc
+from elytra_status.render import extras, kuma_json, page, status_doc
 from elytra_status.render.checks import check_document, check_text
 from elytra_status.render.keys import public_base, status_name
 
@@ -41,16 +41,20 @@ def render(
     now: datetime,
     digest: str | None = None,
 ) -> Generation:
-    """Check the documents against the schemas, render the page and feed, serialise. Raises RefusedBundle."""
+    """Check the documents against the schemas, render the page and feed, serialise. Raises RefusedBundle.
+
+    The Uptime Kuma-shaped documents are among files only when this run read Uptime Kuma (documents.py).
+    """
     for key, content in files.items():
-        check_document(key, content)
+        if not key.startswith(kuma_json.FOLDER):
+            check_document(key, content)
     out = {key: (json.dumps(content, ensure_ascii=False, indent=1) + "\n").encode() for key, content in files.items()}
     language, base = config.page_language, public_base(config)
     out["index.html"] = page.render_page(files, document, memory, config.status_max_age_seconds, now, language).encode()
     out["history.atom"] = page.render_feed(files, memory.get("changes", []), base, now, language).encode()
     out.update(extras.render(files, document["updated_at"], base, language))
     for key in out:
-        if key not in files:
+        if key not in files or key.startswith(kuma_json.FOLDER):
             check_text(key, out[key], document["updated_at"])
     digest = digest or digest_of({"status.json": document, **files})
     return Generation(document, status_doc.to_bytes(document), out, digest)

@@ -33,8 +33,16 @@ def platform_state(document: dict[str, Any]) -> str:
     return "maintenance" if status == "operational" and document["maintenance"] else status
 
 
+# No current data for a monitor (judge/README.md "One state, one word"): Statuspage has no unknown, so the
+# bundle gives the mildest status that is not operational with this description; every other file reads
+# the component back through component_state as "unknown", and says so in its own words.
+NO_DATA_STATUS = "degraded_performance"
+NO_DATA_NOTE = "Status unknown: no current data for this service"
+
+
 def component_state(component: dict[str, Any]) -> str:
-    return "unknown" if (component.get("description") or "").startswith("Status unknown") else component["status"]
+    """A component's one state: Statuspage's status, or "unknown" for one with no current data."""
+    return "unknown" if component.get("description") == NO_DATA_NOTE else component["status"]
 
 
 def record(

@@ -43,13 +43,19 @@ def incident_object(item: PageIncident, page_id: str, url: str, resolved_at: dat
     }
 
 
-def maintenance_object(item: PageMaintenance, page_id: str, url: str, seen: datetime, done: datetime | None) -> dict:
-    """A maintenance under way is in_progress; one gone from the page is completed at the run that saw it go."""
+def maintenance_object(
+    item: PageMaintenance, page_id: str, url: str, seen: datetime, done: datetime | None, upcoming: bool = False
+) -> dict:
+    """A maintenance under way is in_progress, one the page lists as scheduled is scheduled (upcoming.json);
+    one gone from the page is completed at the run that saw it go."""
     starts = item.starts or seen
     # One id per window: a maintenance that ends and starts again under Uptime Kuma's same id is two windows.
     prefix = f"mt{item.id}-{starts.strftime('%Y%m%dT%H%M%SZ')}"
     body = item.description or item.title
-    updates = [_update(f"{prefix}-1", "in_progress", body, prefix, starts, None)]
+    # An upcoming window was announced when a run first saw it; one under way, when it started.
+    announced = seen if upcoming else starts
+    status = "scheduled" if upcoming else "in_progress"
+    updates = [_update(f"{prefix}-1", status, body, prefix, announced, None)]
     if done:
         updates.insert(
             0, _update(f"{prefix}-c", "completed", "The maintenance has been completed.", prefix, done, None)
@@ -57,14 +63,14 @@ def maintenance_object(item: PageMaintenance, page_id: str, url: str, seen: date
     return {
         "id": prefix,
         "name": item.title,
-        "status": "completed" if done else "in_progress",
-        "created_at": ts(starts),
-        "updated_at": ts(done or starts),
+        "status": "completed" if done else status,
+        "created_at": ts(announced),
+        "updated_at": ts(done or announced),
         "monitoring_at": None,
         "resolved_at": ts(done) if done else None,
         "impact": "maintenance",
         "shortlink": url,
-        "started_at": ts(starts),
+        "started_at": ts(announced),
         "page_id": page_id,
         "incident_updates": updates,
         "components": [],

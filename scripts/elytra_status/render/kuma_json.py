@@ -1,17 +1,22 @@
 """Copies of Uptime Kuma's public status-page JSON, for dashboards that read it (Homepage's Uptime Kuma widget).
 
 `api/status-page/<slug>` and `api/status-page/heartbeat/<slug>` under the status folder answer what
-Uptime Kuma's own paths answer, from this run's bundle, so a widget pointed at the bucket keeps working
-while Uptime Kuma is down. Only the page's public fields: each beat's `msg` is empty (Uptime Kuma puts
-error texts there), a monitor whose state this run does not know has no beat, and there is no ping.
+Uptime Kuma's own paths answer, from this run's bundle and the page it read, so a widget pointed at the
+bucket keeps working while Uptime Kuma is down (a run that cannot read it leaves the last good ones).
+Only the page's public fields: each beat's `msg` is empty (Uptime Kuma puts error texts there), a
+monitor with no current data has no beat, and there is no ping.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from elytra_status.render.history import component_state
+from elytra_status.render.keys import component_id
+
+if TYPE_CHECKING:
+    from elytra_status.kuma.published import PageBeats, PageGroup
 
 # The component's state -> Uptime Kuma's beat status: 0 down, 1 up, 2 pending, 3 maintenance.
 BEAT = {
@@ -22,10 +27,11 @@ BEAT = {
     "under_maintenance": 3,
 }
 STYLE = {"critical": "danger", "major": "danger", "minor": "warning", "none": "info"}
+FOLDER = "api/status-page/"
 
 
 def keys(slug: str) -> tuple[str, str]:
-    return f"api/status-page/{slug}", f"api/status-page/heartbeat/{slug}"
+    return f"{FOLDER}{slug}", f"{FOLDER}heartbeat/{slug}"
 
 
 def number(cid: str) -> int:
@@ -55,20 +61,33 @@ def incident(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def status_page(summary: dict[str, Any]) -> dict[str, Any]:
+def documents(
+    summary: dict[str, Any], groups: list[PageGroup], beats: PageBeats | None, by_name: bool
+) -> dict[str, dict[str, Any]]:
+    """Both files by key: the page's groups with every monitor on them, as Uptime Kuma lists them.
+
+    A monitor the bundle leaves out (paused: /metrics does not report it) is listed as Uptime Kuma
+    lists it, with its newest beat from before the pause and its figure, from the page's heartbeat list.
+    """
+    status_key, beats_key = keys(summary["page"]["id"])
+    return {status_key: status_page(summary, groups, by_name), beats_key: heartbeats(summary, groups, beats, by_name)}
+
+
+def status_page(summary: dict[str, Any], groups: list[PageGroup], by_name: bool) -> dict[str, Any]:
     """What /api/status-page/<slug> answers: the page, its groups and monitors, its incidents and maintenance."""
-    page, components = summary["page"], summary["components"]
-    groups = []
-    for group in [c for c in components if c["group"]]:
-        monitors = [c for c in components if not c["group"] and c["group_id"] == group["id"]]
-        groups.append(
-            {
-                "id": number(group["id"]),
-                "name": group["name"],
-                "weight": len(groups) + 1,
-                "monitorList": [{"id": number(m["id"]), "name": m["name"], "sendUrl": 0} for m in monitors],
-            }
-        )
+    page = summary["page"]
+    listed = [
+        {
+            "id": number(component_id("g", group.id, group.name, by_name)),
+            "name": group.name,
+            "weight": weight,
+            "monitorList": [
+                {"id": number(component_id("m", m.id, m.name, by_name)), "name": m.name, "sendUrl": 0}
+                for m in group.monitors
+            ],
+        }
+        for weight, group in enumerate(groups, 1)
+    ]
     incidents = sorted((incident(i) for i in summary["incidents"]), key=lambda i: i["createdDate"], reverse=True)
     return {
         "config": {
@@ -87,10 +106,10 @@ def status_page(summary: dict[str, Any]) -> dict[str, Any]:
             "showOnlyLastHeartbeat": True,
             "rssTitle": None,
         },
-        # Clients before Uptime Kuma 2.1 read one incident, the newest; later ones the list.
+        # Clients before Uptime Kuma 2.1 (Homepage's widget) read one incident, the newest; later ones the list.
         "incident": incidents[0] if incidents else None,
         "incidents": incidents,
-        "publicGroupList": groups,
+        "publicGroupList": listed,
         "maintenanceList": [
             {
                 "id": number(m["id"].split("-")[0]),  # "mt3-20261128T062900Z": Uptime Kuma's 3
@@ -100,20 +119,40 @@ def status_page(summary: dict[str, Any]) -> dict[str, Any]:
                 "status": "under-maintenance",
             }
             for m in summary["scheduled_maintenances"]
+            if m["status"] == "in_progress"  # Uptime Kuma's page lists only those under way
         ],
     }
 
 
-def heartbeats(summary: dict[str, Any]) -> dict[str, Any]:
-    """What /api/status-page/heartbeat/<slug> answers: one beat a monitor (this run's state), and its 24 h figure."""
+def heartbeats(
+    summary: dict[str, Any], groups: list[PageGroup], beats: PageBeats | None, by_name: bool
+) -> dict[str, Any]:
+    """What /api/status-page/heartbeat/<slug> answers: one beat a monitor, and its 24 h figure.
+
+    A component's beat is this run's state; a page monitor left out of the bundle (paused) has its newest
+    beat and its figure as the page's heartbeat list gives them (none when it never ran).
+    """
     at = kuma_time(summary["page"]["updated_at"]) + "." + summary["page"]["updated_at"][20:23]
-    beats: dict[str, list[dict[str, Any]]] = {}
+    components = {c["id"]: c for c in summary["components"] if not c["group"]}
+    out: dict[str, list[dict[str, Any]]] = {}
     uptime: dict[str, float] = {}
-    for comp in [c for c in summary["components"] if not c["group"]]:
-        key = str(number(comp["id"]))
-        state = component_state(comp)
-        beats[key] = [{"status": BEAT[state], "time": at, "msg": "", "ping": None}] if state in BEAT else []
-        figure = (comp.get("uptime") or {}).get("last_24h")
-        if figure is not None:
-            uptime[f"{key}_24"] = round(figure / 100, 6)
-    return {"heartbeatList": beats, "uptimeList": uptime}
+    for monitor in [m for g in groups for m in g.monitors]:
+        cid = component_id("m", monitor.id, monitor.name, by_name)
+        key = str(number(cid))
+        comp = components.get(cid)
+        if comp is not None:
+            state = component_state(comp)
+            out[key] = [_beat(BEAT[state], at)] if state in BEAT else []
+            figure = (comp.get("uptime") or {}).get("last_24h")
+            if figure is not None:
+                uptime[f"{key}_24"] = round(figure / 100, 6)
+        elif beats is not None:  # not reported by /metrics: paused, as Uptime Kuma's own answer has it
+            last = beats.latest.get(monitor.id)
+            out[key] = [_beat(last.status, last.time)] if last else []
+            if monitor.id in beats.ratios:
+                uptime[f"{key}_24"] = beats.ratios[monitor.id]
+    return {"heartbeatList": out, "uptimeList": uptime}
+
+
+def _beat(status: int, time: str) -> dict[str, Any]:
+    return {"status": status, "time": time, "msg": "", "ping": None}

@@ -106,7 +106,9 @@ def figures(uptime: dict[str, Any] | None, words: Words, label: str = "") -> Any
 
 
 def service_groups(summary: dict[str, Any], memory: dict[str, Any], now: datetime, words: Words) -> list[dict]:
-    """Each group with its services; a group's heading is left out where it would repeat "Services"."""
+    """Each group with its services. A group named like the section ("Services", in the page's language)
+    gets no heading of its own, which would repeat the section's: its services come first, right under
+    the section's heading, and the other groups follow in the page's order under theirs."""
     groups = []
     children = [c for c in summary["components"] if not c["group"]]
     parents = [c for c in summary["components"] if c["group"]]
@@ -123,9 +125,9 @@ def service_groups(summary: dict[str, Any], memory: dict[str, Any], now: datetim
                     "figures": figures(comp.get("uptime"), words),
                 }
             )
-        alone = len(parents) == 1 and group["name"].strip().casefold() == words(SERVICES).casefold()
-        groups.append({"name": group["name"], "services": services, "heading": not alone})
-    return groups
+        repeats = " ".join(group["name"].split()).casefold() == words(SERVICES).casefold()
+        groups.append({"name": group["name"], "services": services, "heading": not repeats})
+    return sorted(groups, key=lambda g: g["heading"])  # stable: the page's order otherwise
 
 
 def render_page(

@@ -17,8 +17,10 @@ from typing import Any
 from elytra_status.infra.values import LOCALES, SOURCE_LANGUAGE
 from elytra_status.render.history import COMPONENT_ORDER as SEVERITY  # worst last
 
-# The banner, the feed and the badge name this many affected services, then "and N more".
+# The banner, the feed and the badge name this many affected services a clause, then "and N more".
 MAX_NAMED = 5
+# Between the clauses of a headline: a sign, not a word, so the same in every language.
+CLAUSES = " · "
 
 
 def languages() -> tuple[str, ...]:
@@ -107,15 +109,53 @@ def platform_word(status: str, maintenance: bool, components: list[dict[str, Any
     return status
 
 
+# Whose names a headline word may carry: each affected monitor is named only under the word of its own
+# state, so a monitor under maintenance, or with no current data, is never named as an outage.
+KIND_OF_STATE = {
+    "major_outage": "trouble",
+    "partial_outage": "trouble",
+    "degraded_performance": "trouble",
+    "unknown": "unknown",
+    "under_maintenance": "maintenance",
+}
+KIND_OF_WORD = {
+    "outage": "trouble",
+    "partial_outage": "trouble",
+    "degraded_performance": "trouble",
+    "unknown": "unknown",
+    "unread": "unknown",
+    "maintenance": "maintenance",
+}
+
+
 def headline_parts(document: dict[str, Any], components: list[dict[str, Any]], state_of: Any) -> dict[str, Any]:
-    """The platform's word (a key) and the names of what is affected, the worst first, MAX_NAMED at most."""
+    """The platform's word (a key) and what it names, then a clause for each other kind of affected monitor
+    ("also": under maintenance, status unknown), the worst first, MAX_NAMED names a clause at most."""
     word = platform_word(document["platform_status"], document["maintenance"], components)
     affected = [c for c in components if not c["group"] and state_of(c) != "operational"]
     affected.sort(key=lambda c: -SEVERITY.index(state_of(c)))
     if not affected and document["platform_status"] == "unknown":
         word = "unread"
-    names = [c["name"] for c in affected[:MAX_NAMED]]
-    return {"word": word, "names": names, "more": max(0, len(affected) - MAX_NAMED)}
+    kinds: dict[str, list[str]] = {}
+    for component in affected:
+        kinds.setdefault(KIND_OF_STATE[state_of(component)], []).append(component["name"])
+    parts = _clause(word, kinds.pop(KIND_OF_WORD.get(word, ""), []))
+    also = [
+        _clause(_kind_word(kind, components), kinds[kind])
+        for kind in ("trouble", "unknown", "maintenance")
+        if kind in kinds
+    ]
+    return {**parts, "also": also} if also else parts
+
+
+def _kind_word(kind: str, components: list[dict[str, Any]]) -> str:
+    if kind == "trouble":
+        return platform_word("degraded", False, components)
+    return kind
+
+
+def _clause(word: str, names: list[str]) -> dict[str, Any]:
+    return {"word": word, "names": names[:MAX_NAMED], "more": max(0, len(names) - MAX_NAMED)}
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's name for "a message, translated later"
@@ -161,13 +201,17 @@ class Words:
         return self.say(headline_parts(document, components, state_of))
 
     def say(self, parts: dict[str, Any]) -> str:
-        """A headline from its parts (kept in the history for the feed): "Partial outage: API, Dashboard"."""
-        word = self(HEADLINE_WORDS[parts["word"]])
-        if not parts["names"]:
+        """A headline from its parts (kept in the history for the feed):
+        "Partial outage: API, Dashboard · Under maintenance: Worker"."""
+        return CLAUSES.join(self._clause(part) for part in (parts, *parts.get("also", ())))
+
+    def _clause(self, part: dict[str, Any]) -> str:
+        word = self(HEADLINE_WORDS[part["word"]])
+        if not part["names"]:
             return word
-        names = ", ".join(parts["names"])
-        if parts["more"]:
-            names += " " + self.plural(MORE, parts["more"])
+        names = ", ".join(part["names"])
+        if part["more"]:
+            names += " " + self.plural(MORE, part["more"])
         return f"{word}: {names}"
 
     def when(self, stamp: str) -> str:

@@ -11,10 +11,10 @@ from elytra_status.infra import exits, http_session, s3, settings, timing
 from elytra_status.infra.logs import log
 from elytra_status.infra.signed_s3 import SignedS3
 from elytra_status.judge import change_gate
-from elytra_status.publish import heartbeat, public_set
+from elytra_status.publish import fence, heartbeat, public_set
 from elytra_status.publish.heads import head
 from elytra_status.publish.upload import publish
-from elytra_status.run import pipeline, restore, site
+from elytra_status.run import pipeline, restore, site, site_checks
 from elytra_status.run import state as run_state
 
 REASONS = {
@@ -38,11 +38,11 @@ def run(config: settings.Config, notes: list[str] | None = None) -> tuple[int, s
     signed = SignedS3(config)  # two sites: the store check and the lease share its connections
     try:
         if config.site_name:
-            site.check_store(config, state, signed, now)
+            site_checks.check_store(config, state, signed, now)
         elif config.status_bucket:
             unsited_check(config, state, signed, now)
         code, reason = run_with(config, state, now, s3_client, turn, signed, backup_client)
-    except site.SiteRefused as exc:
+    except site_checks.SiteRefused as exc:
         return exits.EXIT_CONFIG, str(exc), None
     except site.StoreError as exc:
         log.error("site %s: %s; the store was not checked this run, nothing is written", config.site_name, exc)
@@ -73,7 +73,7 @@ def run(config: settings.Config, notes: list[str] | None = None) -> tuple[int, s
 def unsited_check(config: settings.Config, state: Any, signed: SignedS3, now: Any) -> None:
     """One site: refused on a folder whose two-site lease is live; a store that does not answer is asked again."""
     try:
-        site.check_unsited(config, state, signed, now)
+        site_checks.check_unsited(config, state, signed, now)
     except site.StoreError as exc:
         log.warning("the two-site lease was not checked this run: %s", exc)
 
@@ -94,9 +94,9 @@ def run_with(
     def on_sources(found: Any) -> None:
         if not config.site_name:
             return
-        duplicates = site.duplicate_names(found)
+        duplicates = site_checks.duplicate_names(found)
         if duplicates:
-            raise site.SiteRefused(f"UPTIME_KUMA_STATUS_PAGE: {duplicates}; two sites need unique names")
+            raise site_checks.SiteRefused(f"UPTIME_KUMA_STATUS_PAGE: {duplicates}; two sites need unique names")
         taken.append(site.take_turn(config, state, found, signed or SignedS3(config)))
         if taken[0].took_over:
             restore.continue_history(config, state, s3_client, now)
@@ -126,16 +126,19 @@ def run_with(
         if not taken:  # the bucket already holds this content, uploaded under PUBLISH_EVERY_SECONDS ago
             log.info("step upload: nothing to upload, no AWS CLI started")
         return code, REASONS[code]
-    until = None
+    until, fenced = None, None
     if taken:
         refused = taken[0].may_upload(config)
         if refused:
             log.warning("site %s: not uploading: %s", config.site_name, refused)
             return exits.EXIT_UPLOAD_FAILED, f"not uploaded: {refused}"
         until = taken[0].until
+        fenced = fence.Fence(taken[0].term, state.site, signed or SignedS3(config))
     log.info("uploading: %s", run.publish_reason)
     started = time.monotonic()
-    upload_code = publish(config, timing.utc_now(), run.generation, state.published, state.generator, s3_client, until)
+    upload_code = publish(
+        config, timing.utc_now(), run.generation, state.published, state.generator, s3_client, until, fenced
+    )
     log.info("step upload: %.2fs, exit %d", time.monotonic() - started, upload_code)
     if upload_code == exits.EXIT_FAILED:
         return exits.EXIT_FAILED, "status.json refused for upload"

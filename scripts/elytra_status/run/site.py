@@ -8,13 +8,8 @@ lease has time for the upload. When the run ends, finish() writes the health obj
 
 from __future__ import annotations
 
-import hashlib
-import json
 import socket
-from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from elytra_status.infra import timing
@@ -23,26 +18,19 @@ from elytra_status.infra.own_keys import SITES_FOLDER
 from elytra_status.infra.settings import LEASE_MARGIN_SECONDS, Config
 from elytra_status.judge import site_health, site_setup
 from elytra_status.judge.handoff import Decision, Me, Peer, decide
-from elytra_status.publish import health, lease
+from elytra_status.publish import fence, health, lease
 from elytra_status.render.keys import key_prefix, site_key
+from elytra_status.run.site_checks import SiteRefused, install_identity, public_settings, where
 from elytra_status.run.sources import MAX_CLOCK_SKEW_SECONDS, clock_problem
 
 if TYPE_CHECKING:
     from elytra_status.run.sources import StatusRun
     from elytra_status.run.state import RunState
 
-# The store is checked for conditional writes at a site's first run, then once a day.
-STORE_CHECK_EVERY_SECONDS = 86_400
 # The other sites' generator ids kept in the state: the state schema's bound.
 MAX_PEER_IDS = 16
-MACHINE_ID_FILES = (Path("/etc/machine-id"), Path("/var/lib/dbus/machine-id"))
 
 StoreError = lease.StoreError
-
-
-class SiteRefused(Exception):
-    """A two-site setting found wrong over the network: the store ignores conditional writes, the page's
-    names are not unique, two installs share a SITE_NAME, or one site writes under a live lease. Exit 2."""
 
 
 @dataclass
@@ -60,9 +48,12 @@ class Turn:
     start: site_health.Counts = field(default_factory=lambda: site_health.Counts(0, 0, None))
     began: float = field(default_factory=timing.lease_clock)
     written: health.Health | None = None  # the health object this run wrote when its turn began
+    term: str = ""  # while writing: the token of this site's term, in every body it writes (publish/fence.py)
 
     def ok(self) -> bool:
         return not self.gave_up and site_health.run_ok(self.healthy, self.writer, self.published)
+
+    term: str = ""  # while writing: the token of this site's term, in every body it writes (publish/fence.py)
 
     def line(self, role: str) -> str:
         """The heartbeat's words: "writing" only when the run published or had nothing new to publish."""
@@ -84,54 +75,6 @@ class Turn:
         return None
 
 
-def check_store(config: Config, state: RunState, client: Any, now: datetime) -> None:
-    """One PUT that must fail; raises SiteRefused when the store wrote it anyway, StoreError when it is silent."""
-    checked = state.site.get("store_checked_at")
-    if checked and (now - timing.parse_iso_z(checked)).total_seconds() < STORE_CHECK_EVERY_SECONDS:
-        return
-    refused = lease.ignores_conditions(client, site_key(config, lease.PROBE_NAME))
-    if refused:
-        setting = config.status_store.endpoint_setting
-        raise SiteRefused(f"{setting}: {refused}; two-site mode needs a store that honours them (README)")
-    state.site["store_checked_at"] = timing.iso_z(now)
-
-
-def check_unsited(config: Config, state: RunState, client: Any, now: datetime) -> None:
-    """One site (no SITE_*) on a folder that two sites write: refused while their lease is live.
-
-    Asked at the first run, then every PUBLISH_EVERY_SECONDS. A released lease, or one that ran out more than
-    its length ago, does not block: going back to one site stays possible.
-    """
-    checked = state.site.get("lease_checked_at")
-    if checked and (now - timing.parse_iso_z(checked)).total_seconds() < config.publish_every_seconds:
-        return
-    held = lease.read(client, site_key(config, lease.LEASE_NAME))
-    seconds = min(held.seconds, config.site_lease_seconds)
-    if held.holder is not None and held.age is not None and held.age < 2 * seconds + lease.STORE_CLOCK_SLACK:
-        raise SiteRefused(
-            f"SITE_NAME: empty (one site), but {held.holder} holds the lease of two sites on this STATUS_BUCKET_KEY"
-            f" (renewed {held.age:.0f}s ago): set SITE_NAME and SITE_ROLE here too, or stop the other sites first"
-        )
-    state.site["lease_checked_at"] = timing.iso_z(now)
-
-
-def where(config: Config) -> str:
-    """The setting that names the status bucket's store, for messages."""
-    return config.status_store.endpoint_setting
-
-
-def duplicate_names(run: StatusRun) -> str | None:
-    """Two monitors (or groups) of one name on the page: two sites could not tell them apart."""
-    page = run.kuma.page if run.kuma else None
-    if page is None:
-        return None
-    for kind, names in (("monitors", [m.name for m in page.monitors]), ("groups", [g.name for g in page.groups])):
-        twice = sorted(name for name, count in Counter(names).items() if count > 1)
-        if twice:
-            return f"{kind} named {', '.join(repr(n) for n in twice[:3])} appear more than once on the page"
-    return None
-
-
 def own_view(config: Config, run: StatusRun, store_offset: float | None) -> tuple[bool, str]:
     """Whether this run's view is whole, and why not: the same faults whatever the role."""
     if config.site_drain:
@@ -145,27 +88,6 @@ def own_view(config: Config, run: StatusRun, store_offset: float | None) -> tupl
     if "uptime_kuma" in run.failed_sources:
         return False, "Uptime Kuma's expected monitors were not all seen"
     return True, "ok"
-
-
-def public_settings(config: Config, run: StatusRun) -> dict[str, str]:
-    """A short digest of each setting that shapes the public files, by name: sites compare them, never values."""
-    page = run.kuma.page if run.kuma else None
-    shape = {
-        "STATUS_BUCKET_KEY": config.status_bucket_key,
-        "STATUS_PUBLIC_URL": config.status_public_url,
-        "CACHE_MAX_AGE_SECONDS": config.cache_max_age_seconds,
-        "STATUS_MAX_AGE_SECONDS": config.status_max_age_seconds,
-        "PAGE_LANGUAGE": config.page_language,
-        "the page's title": page.title if page else None,
-        "the monitors shown": sorted(m.name for m in run.kuma.monitors) if run.kuma else None,
-    }
-    return {name: hashlib.sha256(json.dumps(value).encode()).hexdigest()[:12] for name, value in shape.items()}
-
-
-def install_identity(config: Config) -> str:
-    """This install: the machine and the state's place. A config copied to another VM or folder is another."""
-    machine = next((p.read_text().strip() for p in MACHINE_ID_FILES if p.is_file()), "") or socket.gethostname()
-    return hashlib.sha256(f"{machine}\0{config.state_file.resolve()}".encode()).hexdigest()[:16]
 
 
 def _last(mine: health.Health | None) -> site_health.Last | None:
@@ -239,6 +161,8 @@ def take_turn(config: Config, state: RunState, run: StatusRun, client: Any) -> T
         log.warning("site %s: %s", name, warning)
     try:
         act(config, decision, held, turn, client, key, install)
+        if turn.writer:
+            turn.term = fence.begin_term(state.site, turn.took_over)
         turn.written = me
         health.write(client, site_key(config, health.PREFIX + f"{name}.json"), me)
     except lease.StoreError as exc:
