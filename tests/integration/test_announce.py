@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from support.commands import ROOT, all_command_lines, cron_run, cron_start, run_script, write_env
 from support.kuma_replay import Reply
 from support.receivers import JsonReceiver, SmtpReceiver
+from support.two_sites import LEASE_SECONDS, TwoSites, primary_writing
 
 TOKEN = "hookToken5f1e2d3c4b"  # the secret part of the json:// target
 RECORD = "public/.sites/announcements.json"
@@ -189,3 +191,58 @@ def test_no_secret_in_argv_and_the_test_command_masks_them(announcing, receivers
     rows = json.loads(result.stdout)["targets"]
     assert result.returncode == 1 and [r["ok"] for r in rows] == [False, True]
     assert "503" in rows[0]["result"] and TOKEN not in result.stdout + result.stderr
+
+
+def test_a_handoff_between_two_sites_in_the_middle_of_an_incident_repeats_nothing_and_loses_nothing(
+    moto, receivers, tmp_path
+):
+    hook, _ = receivers
+    sites = TwoSites(moto.url, tmp_path)
+    try:
+        url = f"json://status:{TOKEN}@127.0.0.1:{hook.port}/hooks/{TOKEN}"
+        public_url = f"{moto.url}/{sites.bucket}/public/status.json"
+        for site in sites.sites:
+            site.write_settings(NOTIFY_URLS=url, NOTIFY_HOLD_SECONDS="4", STATUS_PUBLIC_URL=public_url)
+        primary_writing(sites)  # the record starts: what the page shows now is not news
+        for number, site in enumerate(sites.sites):
+            site.kuma.serve_incidents("2.5.3-incident")
+            if number:
+                site.kuma.shift_ids(100)  # the other Uptime Kuma numbers the same incidents apart
+        for _ in range(6):
+            sites.round()
+            if len(hook.received) >= 5:
+                break
+        assert sorted(t.split(":")[0] for t in titles(hook)) == ["In progress"] * 3 + ["Investigating"] * 2
+        # The primary goes away mid-incident; the incident is updated meanwhile; the standby takes over.
+        gone = time.time()
+        for site in sites.sites:
+            edit_incident(site.kuma, "We found the cause and are rolling out a fix.")
+        while not sites.standby.proxy.writes(gone):
+            assert time.time() - gone < LEASE_SECONDS + 30, sites.standby.log_text()[-2000:]
+            sites.standby.run()
+            time.sleep(1)
+        for _ in range(4):
+            if len(hook.received) >= 7:
+                break
+            sites.standby.run()
+        sites.standby.run()  # and a run that changes nothing sends nothing
+        after = [t.split(":")[0] for t in titles(hook)[5:]]
+        assert after == ["Update"] * 2, titles(hook)
+    finally:
+        sites.close()
+
+
+def test_dry_run_says_what_the_next_run_would_announce_and_sends_nothing(announcing, kuma, receivers, tmp_path):
+    env_file, env = announcing
+    hook, mail = receivers
+    run(env_file, tmp_path)  # degraded; the record starts
+    set_monitors_up(kuma, True)
+    run(env_file, tmp_path)  # operational is published, and held for NOTIFY_HOLD_SECONDS
+    time.sleep(int(env["NOTIFY_HOLD_SECONDS"]) + 1)  # the hold is the rule under test, not a wait for readiness
+    result = run_script(ROOT / "scripts/cli/announce.py", "--dry-run", "--json", "--env-file", str(env_file))
+    assert result.returncode == 0, result.stdout + result.stderr
+    coming = json.loads(result.stdout)["announcements"]
+    assert [c["title"] for c in coming] == ["All systems operational"], coming
+    assert hook.received == [] and mail.messages == [] and TOKEN not in result.stdout + result.stderr
+    run(env_file, tmp_path)
+    assert [m["title"] for m in hook.received] == ["All systems operational"]
