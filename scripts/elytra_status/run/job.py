@@ -6,6 +6,7 @@ import signal
 import time
 from typing import Any
 
+from elytra_status.announce import turn as announcements
 from elytra_status.infra import exits, http_session, s3, settings, timing
 from elytra_status.infra.logs import log
 from elytra_status.infra.signed_s3 import SignedS3
@@ -24,7 +25,7 @@ REASONS = {
 }
 
 
-def run(config: settings.Config) -> tuple[int, str, str | None]:
+def run(config: settings.Config, notes: list[str] | None = None) -> tuple[int, str, str | None]:
     """status.py's run, then the upload, then the state saved once. An unknown status is still published.
 
     Returns the exit code, the reason, and in two-site mode the site's line for the heartbeat.
@@ -62,10 +63,13 @@ def run(config: settings.Config) -> tuple[int, str, str | None]:
     if foreign:
         log.warning("%s: its files are replaced by this generator's; two generators on one bucket fight", foreign)
         reason = f"{reason}; {foreign}" if reason else foreign
-    if not turn:
-        return code, reason, None
-    site.finish(config, turn[0], signed)
-    return code, reason, turn[0].line(config.site_role or "")
+    if turn:
+        site.finish(config, turn[0], signed)
+    # After the files are public and the health written; never changes the outcome (announce/README.md).
+    announced = announcements.after_run(config, state.history, code, turn[0] if turn else None, signed)
+    if announced and announced.note and notes is not None:
+        notes.append(announced.note)
+    return code, reason, turn[0].line(config.site_role or "") if turn else None
 
 
 def unsited_check(config: settings.Config, state: Any, signed: SignedS3, now: Any) -> None:
@@ -185,9 +189,9 @@ def wrapper_event(event: str, signal_number: int) -> tuple[int, str]:
 def run_and_report(config: settings.Config, started: float) -> tuple[int, str]:
     """The run, its heartbeat, and one closing line with the whole time, the heartbeat's included."""
     log.info("run started")
-    line = None
+    line, notes = None, []
     try:
-        code, reason, line = run(config)
+        code, reason, line = run(config, notes)
     except Exception as exc:  # noqa: BLE001 - cron gets one line it can grep, never a traceback
         code, reason = exits.EXIT_FAILED, f"unexpected {type(exc).__name__}: {exc}"
     elapsed = time.monotonic() - started
@@ -196,6 +200,8 @@ def run_and_report(config: settings.Config, started: float) -> tuple[int, str]:
     if line is not None:  # two sites: the heartbeat tells the site's role, and a standby that is ready is up
         ok = ok and "not healthy" not in line
         reason = f"{line}; {reason}" if reason else line
+    if notes:  # "announcements pending: 1": the operator's to look at, never a reason to call the site down
+        line, reason = "; ".join(filter(None, [line or "OK", *notes])), "; ".join(filter(None, [reason, *notes]))
     heartbeat.ping(config, ok, reason, int(elapsed * 1000), ok_message=line)
     total = time.monotonic() - started
     level = log.info if code == exits.EXIT_OK else log.error
