@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Issue 27's live check: two real Uptime Kumas (npm), two generators, one moto, two handoffs, on loopback.
+"""One truth from every site, live: two real Uptime Kumas (npm), two generators, one moto, two handoffs, on loopback.
 
 Each site has its own Uptime Kuma, data folder, ports and HTTP targets, seeded with the same monitor names
 and status page slug; the same incident and maintenance window are posted on both. "Worker" checks a target
