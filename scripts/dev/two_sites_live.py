@@ -109,21 +109,7 @@ def window(title: str, active: bool) -> dict[str, Any]:
 
 def spare_monitor() -> dict[str, Any]:
     """A paused monitor on no page, added before the seeded ones only to move ams3's ids."""
-    return {
-        "type": "http",
-        "name": "Spare",
-        "url": "http://127.0.0.1:9/",
-        "method": "GET",
-        "interval": 60,
-        "retryInterval": 60,
-        "maxretries": 0,
-        "timeout": 8,
-        "accepted_statuscodes": ["200-299"],
-        "notificationIDList": {},
-        "kafkaProducerBrokers": [],
-        "kafkaProducerSaslOptions": {},
-        "active": False,
-    }
+    return kuma_live.http_monitor("Spare", "http://127.0.0.1:9/", 60, False)
 
 
 def start(sites: list[Site]) -> dict[str, dict[str, Any]]:

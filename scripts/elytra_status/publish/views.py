@@ -18,7 +18,7 @@ from typing import Any
 from elytra_status.infra.logs import log
 from elytra_status.infra.signed_s3 import SignedS3, SignedS3Error
 from elytra_status.judge.view import Item, Seen, View
-from elytra_status.publish.lease import StoreError, store_age
+from elytra_status.publish.lease import StoreError, put_private, store_age
 
 VIEW_PREFIX = "view-"
 RECORD_NAME = "record.json"
@@ -90,13 +90,7 @@ def parse_record(body: bytes) -> dict[str, Any] | None:
 
 
 def _put(client: SignedS3, key: str, document: dict[str, Any], what: str) -> None:
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-    try:
-        answer = client.request("PUT", key, body, {"Content-Type": "application/json"})
-    except SignedS3Error as exc:
-        raise StoreError(f"{what} not written: {exc}") from None
-    if answer.status != 200:
-        raise StoreError(f"{what} not written: {answer.code}")
+    put_private(client, key, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode(), what)
 
 
 def write_view(client: SignedS3, folder: str, view: View) -> None:

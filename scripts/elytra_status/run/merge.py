@@ -28,6 +28,7 @@ from elytra_status.render.bundle_memory import BundleMemory
 from elytra_status.render.documents import figures_by_monitor, public_states
 from elytra_status.render.incidents import ts
 from elytra_status.render.keys import key_prefix
+from elytra_status.run import site_checks
 from elytra_status.run.sources import clock_problem
 
 if TYPE_CHECKING:
@@ -47,15 +48,7 @@ def folder(config: Config) -> str:
 
 def settings_digest(config: Config) -> str:
     """What shapes the public files besides the page: views made under other settings do not count."""
-    shape = {
-        "STATUS_BUCKET_KEY": config.status_bucket_key,
-        "STATUS_PUBLIC_URL": config.status_public_url,
-        "CACHE_MAX_AGE_SECONDS": config.cache_max_age_seconds,
-        "STATUS_MAX_AGE_SECONDS": config.status_max_age_seconds,
-        "PAGE_LANGUAGE": config.page_language,
-        "UPTIME_KUMA_STATUS_PAGE": config.uptime_kuma_status_page,
-    }
-    return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(site_checks.shaping(config), sort_keys=True).encode()).hexdigest()
 
 
 def own_view(config: Config, state: RunState, run: StatusRun, now: datetime) -> View:

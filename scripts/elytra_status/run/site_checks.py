@@ -82,15 +82,23 @@ def duplicate_names(run: StatusRun) -> str | None:
     return None
 
 
-def public_settings(config: Config, run: StatusRun) -> dict[str, str]:
-    """A short digest of each setting that shapes the public files, by name: sites compare them, never values."""
-    page = run.kuma.page if run.kuma else None
-    shape = {
+def shaping(config: Config) -> dict[str, Any]:
+    """The settings that shape the public files besides the page, by name: the sites' views must agree on them."""
+    return {
         "STATUS_BUCKET_KEY": config.status_bucket_key,
         "STATUS_PUBLIC_URL": config.status_public_url,
         "CACHE_MAX_AGE_SECONDS": config.cache_max_age_seconds,
         "STATUS_MAX_AGE_SECONDS": config.status_max_age_seconds,
         "PAGE_LANGUAGE": config.page_language,
+        "UPTIME_KUMA_STATUS_PAGE": config.uptime_kuma_status_page,
+    }
+
+
+def public_settings(config: Config, run: StatusRun) -> dict[str, str]:
+    """A short digest of each setting that shapes the public files, by name: sites compare them, never values."""
+    page = run.kuma.page if run.kuma else None
+    shape = {
+        **shaping(config),
         "the page's title": page.title if page else None,
         "the monitors shown": sorted(m.name for m in run.kuma.monitors) if run.kuma else None,
     }
