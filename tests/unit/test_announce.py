@@ -138,3 +138,26 @@ def test_apprise_is_imported_only_inside_the_sender_by_a_run_that_sends():
             names += [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             top_level += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "apprise"]
     assert top_level == []
+
+
+def test_a_telegram_bot_token_in_the_host_is_masked_on_its_own():
+    from elytra_status.infra.values import url_secrets
+
+    token = "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+    found = url_secrets((f"tgram://123456789:{token}/-1001234567",))
+    assert token in found and "123456789" not in found
+
+
+def test_a_record_whose_pending_event_is_damaged_at_any_depth_is_no_record():
+    import json
+
+    from elytra_status.announce import record
+
+    event = {"key": "k", "kind": "status", "phase": "changed", "at": "2026-12-06T20:00:00Z", "queued": "x"}
+    good = {"version": record.RECORD_VERSION, "incidents": {}, "maintenances": {}}
+    ok = {**good, "pending": [{**event, "targets": {"t1": {"tries": 1, "skip": 0}}}]}
+    assert record.parse(json.dumps(ok).encode()) is not None
+    for bad in ({"t1": {"tries": "1", "skip": 0}}, {"t1": {"tries": 1}}, ["t1"], None):
+        damaged = {**good, "pending": [{**event, "targets": bad}]}
+        assert record.parse(json.dumps(damaged).encode()) is None, bad
+    assert record.parse(json.dumps({**good, "pending": [{"targets": {}}]}).encode()) is None

@@ -32,9 +32,25 @@ def parse(body: bytes) -> dict[str, Any] | None:
         return None
     if not all(isinstance(raw.get(k), dict) for k in ("incidents", "maintenances")):
         return None
-    if not isinstance(raw.get("pending"), list) or not all(isinstance(e, dict) for e in raw["pending"]):
+    if not isinstance(raw.get("pending"), list) or not all(_pending_ok(e) for e in raw["pending"]):
         return None
     return raw
+
+
+def _pending_ok(event: object) -> bool:
+    """A pending event as decide.py reads it, checked at every depth: a damaged one makes the record none."""
+    if not isinstance(event, dict):
+        return False
+    texts = ("key", "kind", "phase", "at", "queued")
+    if not all(isinstance(event.get(name), str) and len(event[name]) <= 2000 for name in texts):
+        return False
+    targets = event.get("targets")
+    return isinstance(targets, dict) and all(
+        isinstance(tid, str)
+        and isinstance(tries, dict)
+        and all(type(tries.get(n)) is int and 0 <= tries[n] <= 1_000_000 for n in ("tries", "skip"))
+        for tid, tries in targets.items()
+    )
 
 
 def read(client: SignedS3, key: str) -> tuple[dict[str, Any] | None, str | None, bool]:
@@ -64,4 +80,6 @@ def write(client: SignedS3, key: str, record: dict[str, Any], etag: str | None) 
         return None
     if answer.status != 200:
         raise RecordError(f"record not written: {answer.code}")
-    return answer.headers.get("etag") or ""
+    if not answer.headers.get("etag"):  # a later If-Match could not be sent: the same messages would go again
+        raise RecordError("record written, but the store answered with no ETag")
+    return answer.headers["etag"]

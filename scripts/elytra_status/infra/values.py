@@ -251,7 +251,8 @@ def url_secrets(urls: tuple[str, ...]) -> tuple[str, ...]:
         rest, _, query = item.split("://", 1)[-1].partition("?")
         userinfo, _, after = rest.rpartition("@")
         host, _, tail = after.partition("/")
-        host = host.rsplit(":", 1)[0]
-        found = [*userinfo.split(":"), *re.split(r"[/?&=#,]", f"{tail}?{query}")] + ([host] if "." not in host else [])
+        # A host with no dot is a token, and so is each non-numeric piece of it (Telegram's bot:token).
+        pieces = [host, *(p for p in host.split(":") if not p.isdigit())] if "." not in host else []
+        found = [*userinfo.split(":"), *re.split(r"[/?&=#,]", f"{tail}?{query}"), *pieces]
         parts += [p for p in found if len(p) >= 8]
     return tuple(dict.fromkeys(parts))

@@ -49,7 +49,7 @@ def run(config: settings.Config, notes: list[str] | None = None) -> tuple[int, s
     except site.StoreError as exc:
         log.error("site %s: %s; the store was not checked this run, nothing is written", config.site_name, exc)
         code, reason = exits.EXIT_UPLOAD_FAILED, f"the status bucket did not answer ({exc})"
-    if turn and turn[0].gave_up and code == exits.EXIT_OK:
+    if turn and turn[0].gave_up and code in (exits.EXIT_OK, exits.EXIT_SOURCE_FAILED):
         # Its last runs could not publish: the lease went to a healthy site, and the exit code says why.
         code, reason = exits.EXIT_UPLOAD_FAILED, "this site's last runs failed: it released the lease"
     public_set.forget_foreign(state.published, now, config.publish_every_seconds)
