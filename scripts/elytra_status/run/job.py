@@ -93,6 +93,7 @@ def run_with(
     """One run; in two-site mode, its turn (appended to turn) decides whether it may write."""
     started = time.monotonic()
     taken: list[site.Turn] = turn if turn is not None else []
+    client = signed or SignedS3(config)  # one pool for the lease, the health, the views and the record
 
     def on_sources(found: Any) -> None:
         if not config.site_name:
@@ -100,13 +101,13 @@ def run_with(
         duplicates = site_checks.duplicate_names(found)
         if duplicates:
             raise site_checks.SiteRefused(f"UPTIME_KUMA_STATUS_PAGE: {duplicates}; two sites need unique names")
-        taken.append(site.take_turn(config, state, found, signed or SignedS3(config)))
+        taken.append(site.take_turn(config, state, found, client))
         if taken[0].took_over:
-            merge.take_record(config, state, signed or SignedS3(config))
+            merge.take_record(config, state, client)
             restore.continue_history(config, state, s3_client, now)
             state.published.pop("digest", None)  # the other site's set is in the bucket: write this one whole
         found.builds = taken[0].writer
-        merge.share(config, state, found, taken[0], signed or SignedS3(config), now)
+        merge.share(config, state, found, taken[0], client, now)
 
     def gate(published: dict, digest: str, bucket_answered: bool) -> str | None:
         if taken and not taken[0].writer:
@@ -139,7 +140,7 @@ def run_with(
             log.warning("site %s: not uploading: %s", config.site_name, refused)
             return exits.EXIT_UPLOAD_FAILED, f"not uploaded: {refused}"
         until = taken[0].until
-        fenced = fence.Fence(taken[0].term, state.site, signed or SignedS3(config))
+        fenced = fence.Fence(taken[0].term, state.site, client)
     log.info("uploading: %s", run.publish_reason)
     started = time.monotonic()
     upload_code = publish(
