@@ -124,23 +124,9 @@ def seed(stack: Stack) -> None:
         call("setSettings", settings, stack.state.kuma_password)
         for spec in MONITORS:
             port = stack.state.closed_port if spec["target"] is None else stack.state.target_ports[spec["target"]]
-            monitor = {
-                "type": "http",
-                "name": spec["name"],
-                "url": f"http://127.0.0.1:{port}/",
-                "method": "GET",
-                "interval": 20,
-                "retryInterval": 20,
-                "maxretries": 0,
-                "timeout": 8,
-                "accepted_statuscodes": ["200-299"],
-                "notificationIDList": {},
-                "kafkaProducerBrokers": [],
-                "kafkaProducerSaslOptions": {},
-                # Added paused, not paused after its first check: a check in flight when the
-                # pause lands leaves its sample on /metrics (seen on 2.0.0-dev.0).
-                "active": not spec.get("paused"),
-            }
+            # Added paused, not paused after its first check: a check in flight when the
+            # pause lands leaves its sample on /metrics (seen on 2.0.0-dev.0).
+            monitor = http_monitor(spec["name"], f"http://127.0.0.1:{port}/", 20, not spec.get("paused"))
             stack.state.monitor_ids[spec["name"]] = call("add", monitor)["monitorID"]
             if spec.get("paused"):
                 call("pauseMonitor", stack.state.monitor_ids[spec["name"]])
@@ -162,3 +148,22 @@ def seed(stack: Stack) -> None:
         group = {"name": "Services", "monitorList": [{"id": i} for i in stack.state.monitor_ids.values()]}
         call("saveStatusPage", SLUG, page_config, "/icon.svg", [group])
     stack.save()
+
+
+def http_monitor(name: str, url: str, interval: int, active: bool) -> dict[str, Any]:
+    """An HTTP monitor as Uptime Kuma's `add` takes it: no retries, so a DOWN shows at the first failed check."""
+    return {
+        "type": "http",
+        "name": name,
+        "url": url,
+        "method": "GET",
+        "interval": interval,
+        "retryInterval": interval,
+        "maxretries": 0,
+        "timeout": 8,
+        "accepted_statuscodes": ["200-299"],
+        "notificationIDList": {},
+        "kafkaProducerBrokers": [],
+        "kafkaProducerSaslOptions": {},
+        "active": active,
+    }

@@ -175,6 +175,9 @@ def test_the_bundle_goes_up_with_status_json_last_in_one_aws_process(moto, s3, j
     assert result.returncode == 0, result.stdout
     puts = [line.split('"PUT /')[1].split(" ")[0] for line in moto.request_lines()[before:] if '"PUT /' in line]
     ours = [p.split("/", 1)[1] for p in puts if p.startswith(status_bucket + "/")]
+    # After the upload, the record of what was published (ids, for a second site): private, never public.
+    assert ours[-1:] == ["public/.sites/record.json"]
+    ours = ours[:-1]
     # The bundle's 13 files, the calendar and the two Uptime Kuma-shaped files (no incident: no incident page).
     assert len(ours) == 16 and ours[-1] == "public/status.json"
     kuma_json = s3.get_object(Bucket=status_bucket, Key="public/api/status-page/heartbeat/elytra")

@@ -43,7 +43,9 @@ def test_a_job_killed_during_the_upload_takes_its_upload_down_and_says_so(job_en
     env = {**job_env, "SPACES_ENDPOINT": silent_endpoint, "RUN_DEADLINE_SECONDS": "5", "HTTP_TIMEOUT_SECONDS": "20"}
     lock = tmp_path / "job.lock"
     wrapper = cron_start(write_env(tmp_path / "job.env", env), tmp_path, lock)
-    upload = wait_for(lambda: find_process(f"s3://{job_env['STATUS_BUCKET']}/"), 60, "the upload to start", 0.05)
+    # This checkout's upload process: its plan comes on stdin, so its command line names only the script.
+    script = str(ROOT / "scripts" / "elytra_status" / "publish" / "aws_upload.py")
+    upload = wait_for(lambda: find_process(script), 60, "the upload to start", 0.05)
     job_pid = parent_of(upload)
     os.kill(job_pid, signal.SIGKILL)  # as the OOM killer would
     started = time.monotonic()

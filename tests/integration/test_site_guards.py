@@ -139,6 +139,7 @@ def test_public_check_at_the_site_that_is_not_writing_is_ok_while_the_other_publ
         Key="public/status.json",
         Body=sites.s3.get_object(Bucket=sites.bucket, Key="public/status.json")["Body"].read(),
         ContentType="application/json",
+        ACL="public-read",
         Metadata={"generator": "f" * 32},
     )
     result = run_script("public_check.py", "--env-file", str(sites.standby.env_file))

@@ -127,7 +127,20 @@ class ReplayServer:
             group["id"] += by
             for monitor in group["monitorList"]:
                 monitor["id"] += by
+        # Its incidents and maintenance too: the same posts, under that server's own ids.
+        for item in [*(page.get("incidents") or []), *([page["incident"]] if page.get("incident") else [])]:
+            item["id"] += by
+        for item in page.get("maintenanceList") or []:
+            item["id"] += by
         self.routes[page_path] = Reply(200, self.routes[page_path].headers, json.dumps(page).encode())
+        for path in [p for p in self.routes if p.startswith(f"{page_path}/incident-history")]:
+            try:
+                history = json.loads(self.routes[path].body)
+            except ValueError:
+                continue  # the 1.23-era answers its web app's HTML there
+            for item in history.get("incidents") or []:
+                item["id"] += by
+            self.routes[path] = Reply(200, self.routes[path].headers, json.dumps(history).encode())
         beat_path = f"/api/status-page/heartbeat/{slug}"
         beats = json.loads(self.routes[beat_path].body)
         beats["heartbeatList"] = {str(int(k) + by): v for k, v in beats["heartbeatList"].items()}

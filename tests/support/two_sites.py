@@ -95,15 +95,28 @@ def session_members(sid: int) -> list[int]:
     return found
 
 
+# The sites a test may start: the first is the primary.
+NAMES = (("fra1", "primary"), ("ams3", "standby"), ("waw1", "standby"))
+
+
 class TwoSites:
-    """A primary and a standby in front of one store; sites[0] is the primary.
+    """A primary and a standby (or `count` sites) in front of one store; sites[0] is the primary.
 
     store None: everything on moto (SPACES_ENDPOINT), whose writes of one key the proxies put one after
     another. A SeaweedFS: the status bucket there (STATUS_ENDPOINT and its own keys), the backups on moto;
     SeaweedFS orders a key's conditional writes itself, so nothing is serialized in front of it.
+    incidents: every Uptime Kuma serves the capture with incidents and maintenance under way.
     """
 
-    def __init__(self, moto_url: str, root: Path, one_at_a_time: bool = True, store: SeaweedFS | None = None) -> None:
+    def __init__(
+        self,
+        moto_url: str,
+        root: Path,
+        one_at_a_time: bool = True,
+        store: SeaweedFS | None = None,
+        count: int = 2,
+        incidents: bool = False,
+    ) -> None:
         self.moto_url, self.store = moto_url, store
         self.store_url = store.url if store else moto_url
         self.s3 = s3_client(store.url, store.access, store.secret) if store else s3_client(moto_url)
@@ -114,11 +127,14 @@ class TwoSites:
         lock = threading.Lock() if one_at_a_time and not store else None
         self.sites: list[Site] = []
         self.codes: dict[str, int] = {}  # each site's exit code in the last round
-        for number, (name, role) in enumerate((("fra1", "primary"), ("ams3", "standby"))):
+        for number, (name, role) in enumerate(NAMES[:count]):
             kuma = ReplayServer()
-            kuma.serve_version("2.5.3")
+            if incidents:
+                kuma.serve_incidents("2.5.3-incident")
+            else:
+                kuma.serve_version("2.5.3")
             if number:
-                kuma.shift_ids(100)  # the other site's Uptime Kuma numbers the same monitors apart
+                kuma.shift_ids(100 * number)  # another site's Uptime Kuma numbers the same monitors apart
             folder = root / name
             folder.mkdir(parents=True)
             site = Site(name, role, folder, kuma, S3Proxy(self.store_url, one_at_a_time=lock))

@@ -8,6 +8,7 @@ import compileall
 import json
 
 from elytra_status.infra import exits, schemas, validators
+from elytra_status.publish import views
 from elytra_status.render import status_doc, words
 from elytra_status.run import state
 
@@ -17,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     checks = {"state": state.schema(), "status": json.loads(status_doc.SCHEMA_FILE.read_text())}
     checks.update({f"bundle_{key}": schemas.schema_of(key) for key in schemas.file_keys()})
     checks.update({f"bundle_{name}": schemas.definition(name) for name in ("kuma_status_page", "kuma_heartbeat")})
+    checks.update({f"sites_{name}": views.schema(name) for name in ("view", "record")})
     for old in validators.FOLDER.glob("*.py"):
         old.unlink()  # checks of older schemas
     for name, schema in checks.items():

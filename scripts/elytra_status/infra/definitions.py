@@ -70,6 +70,8 @@ SETTINGS = (
         "SITE_HOLD_SECONDS", "two sites: after a handoff the new writer keeps the lease so long", "600", 0, 86400, True
     ),
     Setting("SITE_DRAIN", "two sites: `true` hands the lease to a healthy other site and keeps off it", "false"),
+    Setting("NOTIFY_URLS", "announcements: Apprise URLs, space-separated (secrets); empty: off"),
+    Setting("NOTIFY_HOLD_SECONDS", "a status change is announced once it has held this long", "120", 1, 3600, True),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 

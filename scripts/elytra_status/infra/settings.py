@@ -23,6 +23,7 @@ KNOWN_VARIABLES = tuple(s.name for s in SETTINGS)
 # Environment variables with these prefixes are checked for near-miss spellings;
 # the rest of the process environment is none of our business.
 _OUR_PREFIXES = ("UPTIME_", "MONITOR", "CRITICAL_", "SPACES_", "STATUS_", "BACKUP_", "HEARTBEAT", "SITE_", "PAGE_")
+_OUR_PREFIXES += ("NOTIFY",)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class Config:
     site_hold_seconds: int = 600
     site_drain: bool = False
     page_language: str = "en"
+    notify_urls: tuple[str, ...] = dataclasses.field(default=(), repr=False)  # secrets: Apprise URLs
+    notify_hold_seconds: int = 120
     warnings: tuple[str, ...] = ()
 
     def own_objects(self, bucket: str) -> frozenset[str]:
@@ -85,7 +88,8 @@ class Config:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Values that must never be written anywhere."""
-        return tuple(s for s in (self.uptime_kuma_api_key, *self.backup_store.keys, *self.status_store.keys) if s)
+        keys = (self.uptime_kuma_api_key, *self.backup_store.keys, *self.status_store.keys)
+        return tuple(s for s in (*keys, *v.url_secrets(self.notify_urls)) if s)
 
 
 # A writer uploads only while its lease has more left than UPLOAD_TIMEOUT_SECONDS and this.
@@ -235,6 +239,8 @@ def parse_config(
         site_hold_seconds=_whole(values, "SITE_HOLD_SECONDS"),
         site_drain=v.flag(values, "SITE_DRAIN"),
         page_language=v.language(values),
+        notify_urls=v.notify_urls(values),
+        notify_hold_seconds=_whole(values, "NOTIFY_HOLD_SECONDS"),
         warnings=tuple(warnings),
     )
 

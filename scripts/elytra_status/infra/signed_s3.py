@@ -44,7 +44,13 @@ class SignedS3:
         self._pool: Any = None
 
     def request(
-        self, method: str, key: str, body: bytes = b"", headers: dict[str, str] | None = None, **query: str
+        self,
+        method: str,
+        key: str,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        limit: int = MAX_BODY_BYTES,
+        **query: str,
     ) -> Answer:
         import urllib3
         from botocore.auth import S3SigV4Auth
@@ -69,11 +75,11 @@ class SignedS3:
                 timeout=urllib3.Timeout(connect=connect, read=read),
                 preload_content=False,
             )
-            data = answer.read(MAX_BODY_BYTES + 1)
+            data = answer.read(limit + 1)
             answer.release_conn()
         except urllib3.exceptions.HTTPError as exc:
             raise SignedS3Error(type(exc).__name__) from None
-        return Answer(answer.status, {k.lower(): v for k, v in answer.headers.items()}, data[:MAX_BODY_BYTES])
+        return Answer(answer.status, {k.lower(): v for k, v in answer.headers.items()}, data[:limit])
 
     def keys(self, prefix: str, limit: int) -> list[str]:
         """The first keys under prefix (ListObjectsV2, one page)."""

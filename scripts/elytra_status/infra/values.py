@@ -221,3 +221,38 @@ def check_mode(path: Path) -> list[str]:
     if mode & 0o004:
         return [f"{path} is readable by others (mode {mode:o}): it holds the keys; chmod 600 {path}"]
     return []
+
+
+MAX_NOTIFY_URLS = 20
+_APPRISE_URL = re.compile(r"[a-z][a-z0-9+.-]{0,31}://[!-~]{1,2048}")
+
+
+def notify_urls(values: Mapping[str, str]) -> tuple[str, ...]:
+    """NOTIFY_URLS: Apprise URLs separated by spaces (a comma stays in a URL: Apprise lists targets with it).
+
+    They are secrets: a message names the item by its place, never its value. Apprise itself is not
+    imported here (0.4 CPU-s): a URL of an unknown service is found by the run that sends, and by --test.
+    """
+    urls = tuple(values.get("NOTIFY_URLS", "").split())
+    if len(urls) > MAX_NOTIFY_URLS:
+        raise ConfigError("NOTIFY_URLS", f"has {len(urls)} URLs, over {MAX_NOTIFY_URLS}")
+    for number, item in enumerate(urls, 1):
+        if not _APPRISE_URL.fullmatch(item):
+            raise ConfigError("NOTIFY_URLS", f"item {number} is not an Apprise URL (service://..., printable ASCII)")
+    return urls
+
+
+def url_secrets(urls: tuple[str, ...]) -> tuple[str, ...]:
+    """Each URL and its parts long enough to be a token, masked in logs: user, password, path and query values,
+    and a host with no dot (Slack's and Discord's first token sits there; a DNS name or address is no secret)."""
+    parts: list[str] = []
+    for item in urls:
+        parts.append(item)
+        rest, _, query = item.split("://", 1)[-1].partition("?")
+        userinfo, _, after = rest.rpartition("@")
+        host, _, tail = after.partition("/")
+        # A host with no dot is a token, and so is each non-numeric piece of it (Telegram's bot:token).
+        pieces = [host, *(p for p in host.split(":") if not p.isdigit())] if "." not in host else []
+        found = [*userinfo.split(":"), *re.split(r"[/?&=#,]", f"{tail}?{query}"), *pieces]
+        parts += [p for p in found if len(p) >= 8]
+    return tuple(dict.fromkeys(parts))

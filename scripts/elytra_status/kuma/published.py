@@ -43,6 +43,7 @@ class PageIncident:
     created: datetime
     updated: datetime | None
     active: bool = True
+    public_id: str | None = None  # the id record's (judge/ids.py); None: i<id>
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class PageMaintenance:
     starts: datetime | None
     ends: datetime | None
     status: str = UNDER_MAINTENANCE
+    public_id: str | None = None  # the id record's (judge/ids.py); None: mt<id>-<start>
 
 
 @dataclass(frozen=True)

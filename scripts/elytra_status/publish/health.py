@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 from elytra_status.infra.signed_s3 import SignedS3, SignedS3Error
 from elytra_status.judge.site_health import OUTCOMES
-from elytra_status.publish.lease import INSTALL, StoreError, store_age
+from elytra_status.publish.lease import INSTALL, StoreError, put_private, store_age
 
 PREFIX = "health-"
 VERSION = 2
@@ -52,12 +52,7 @@ class Health:
 
 def write(client: SignedS3, key: str, health: Health) -> None:
     body = json.dumps({"version": VERSION, **{k: v for k, v in asdict(health).items() if k != "age"}}).encode()
-    try:
-        answer = client.request("PUT", key, body, {"Content-Type": "application/json"})
-    except SignedS3Error as exc:
-        raise StoreError(f"health not written: {exc}") from None
-    if answer.status != 200:
-        raise StoreError(f"health not written: {answer.code}")
+    put_private(client, key, body, "health")
 
 
 def read_all(client: SignedS3, folder: str) -> list[Health]:

@@ -90,6 +90,13 @@ INSTALL = re.compile(r"[0-9a-f]{16}")
 FREE: tuple[str | None, int, str | None, str | None] = (None, 0, None, None)
 
 
+def put_private(client: SignedS3, key: str, body: bytes, what: str) -> None:
+    """One private JSON object under .sites/ (health, view, record); StoreError when the store does not take it."""
+    answer = _ask(client, f"{what} not written", "PUT", key, body, **{"Content-Type": "application/json"})
+    if answer.status != 200:
+        raise StoreError(f"{what} not written: {answer.code}")
+
+
 def parse(body: bytes) -> tuple[str | None, int, str | None, str | None]:
     """(holder, seconds, since, install) from a lease's bytes; free for anything that is not a lease of version 1.
 

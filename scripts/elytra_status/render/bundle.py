@@ -7,7 +7,7 @@ incident and maintenance text. Never /metrics names, URLs, hosts, tags, keys or 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from elytra_status.infra import timing
 from elytra_status.kuma.metrics import DOWN, MAINTENANCE, PENDING, UP
@@ -17,6 +17,9 @@ from elytra_status.render.history import NO_DATA_NOTE, NO_DATA_STATUS, component
 from elytra_status.render.incidents import closed, incident_object, maintenance_object, ts, window_end
 from elytra_status.render.keys import component_id
 from elytra_status.render.words import N_, Words
+
+if TYPE_CHECKING:
+    from elytra_status.judge.verdict import Merged, Verdict
 
 BADGE_LABEL = N_("status")
 
@@ -29,6 +32,8 @@ COMPONENT_STATUS = {
     DOWN: "major_outage",
     MAINTENANCE: "under_maintenance",
 }
+# A split verdict (two sites): the description names both sides, the page says it in its language.
+SPLIT_NOTE = "Down from {down}, up from {up}"
 SEVERITY = ["operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"]
 # platform_status -> Statuspage's status; unknown is never `none`: a caution, not an outage.
 PAGE_STATUS = {
@@ -49,8 +54,10 @@ BADGE = {
 }
 
 
-def page_object(page: PublishedPage | None, public_url: str, now: datetime, site: str | None = None) -> dict:
-    return {
+def page_object(
+    page: PublishedPage | None, public_url: str, now: datetime, site: str | None = None, figures_site: str = ""
+) -> dict:
+    out = {
         "id": page.slug if page else "status",
         "name": page.title if page else "Status",
         "url": public_url,
@@ -58,6 +65,9 @@ def page_object(page: PublishedPage | None, public_url: str, now: datetime, site
         "updated_at": ts(now),
         "site": site,  # which site published (two sites), or None
     }
+    if figures_site:
+        out["uptime_site"] = figures_site  # two sites: whose Uptime Kuma measured the figures
+    return out
 
 
 def status_object(document: dict[str, Any]) -> dict[str, str]:
@@ -72,11 +82,12 @@ def components(
     states: dict[int, int] | None,
     memory: BundleMemory,
     now: datetime,
-    by_name: bool,
+    ids: dict[tuple[str, str], str] | None,
     figures: dict[int, dict[str, float | None]],
+    partial: dict[int, Verdict] | None = None,
 ) -> list[dict[str, Any]]:
-    """Each public group, then its monitors; ids come from Uptime Kuma's ids, so a rename keeps them
-    (two sites: from the page's names, keys.component_id).
+    """Each public group, then its monitors; ids come from the id record by the page's names (judge/ids.py),
+    or from Uptime Kuma's ids without one. partial: the split verdicts of two sites, by monitor.
 
     A monitor missing from states is not reported (paused or deleted): it is left out, as status.json
     leaves it out (judge/README.md "One state, one word"). states None: Uptime Kuma was not read; the
@@ -84,6 +95,7 @@ def components(
     """
     if page is None:
         return []
+    ids, partial = ids or {}, partial or {}
     page_id, out, placed = page.slug, [], set()
     away = set(memory.shown) if states is None and memory.shown is not None else None
     for group in page.groups:
@@ -97,15 +109,21 @@ def components(
             known = states.get(monitor.id) if states is not None else None
             status = COMPONENT_STATUS.get(known, NO_DATA_STATUS) if known is not None else NO_DATA_STATUS
             note = None if known in COMPONENT_STATUS else NO_DATA_NOTE
-            group_id = component_id("g", group.id, group.name, by_name)
-            cid = component_id("m", monitor.id, monitor.name, by_name)
+            group_id = ids.get(("g", group.name)) or component_id("g", group.id, group.name, False)
+            cid = ids.get(("m", monitor.name)) or component_id("m", monitor.id, monitor.name, False)
             children.append(_component(cid, monitor.name, status, note, group_id, page_id))
+            split = partial.get(monitor.id)
+            if split is not None:
+                down, up = ", ".join(split.down), ", ".join(split.up)
+                children[-1].update(status="partial_outage", description=SPLIT_NOTE.format(down=down, up=up))
+                children[-1]["where"] = {"down": list(split.down), "up": list(split.up)}
             # Uptime Kuma's own figures, this run's: never invented (None is "no data").
             children[-1]["uptime"] = {w: figures.get(monitor.id, {}).get(w) for w in UPTIME_WINDOWS}
         if not children:
             continue  # a group with nothing reported is not shown
         status = max((c["status"] for c in children), key=SEVERITY.index, default="operational")
-        parent = _component(component_id("g", group.id, group.name, by_name), group.name, status, None, None, page_id)
+        gid = ids.get(("g", group.name)) or component_id("g", group.id, group.name, False)
+        parent = _component(gid, group.name, status, None, None, page_id)
         parent.update(group=True, components=[c["id"] for c in children])
         out += [parent, *children]
     if states is not None:
@@ -172,17 +190,20 @@ def build(
     site: str | None = None,
     figures: dict[int, dict[str, float | None]] | None = None,
     language: str = "en",
+    ids: dict[tuple[str, str], str] | None = None,
+    merged: Merged | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Every file of the bundle, by its key under the status folder; memory is updated in place.
 
     When the page could not be read this run, its last known groups are shown with what /metrics
     says (unknown when nothing), and no incident is resolved or maintenance completed on that account.
+    merged: two sites, the page is every counting view's (judge/verdict.py); memory keeps this site's own page.
     """
     seen = page is not None
     page = page or memory.last_page()
-    if seen:
+    if seen and merged is None:
         memory.remember_page(page)
-    head = {"page": page_object(page, public_url, now, site)}
+    head = {"page": page_object(page, public_url, now, site, merged.figures_site if merged else "")}
     page_id = head["page"]["id"]
     open_incidents = [incident_object(i, page_id, public_url, None) for i in (page.incidents if page else [])]
     at = ts(now)
@@ -196,7 +217,7 @@ def build(
     )
     live, planned = under_way(page, now), upcoming(page, now)
     active = [
-        maintenance_object(m, page_id, public_url, timing.parse_iso_z(memory.first_seen(f"mt{m.id}", at)), None)
+        maintenance_object(m, page_id, public_url, m.starts or timing.parse_iso_z(memory.first_seen(f"mt{m.id}", at)))
         for m in live
     ]
     scheduled = [
@@ -209,10 +230,10 @@ def build(
         {m["id"]: m for m in active},
         at,
         lambda old, when: closed(old, "completed", "The maintenance has been completed.", window_end(old, when)),
-        {f"mt{m.id}" for m in live} | {f"mt{m.id}-s" for m in planned} if seen else None,
+        ({f"mt{m.id}" for m in live} | {f"mt{m.id}-s" for m in planned}) if seen and merged is None else None,
     )
     status = {**head, "status": status_object(document)}
-    comps = components(page, states, memory, now, site is not None, figures or {})
+    comps = components(page, states, memory, now, ids, figures or {}, merged.partial if merged else None)
     open_incidents, resolved = linked(open_incidents, public_url), linked(resolved, public_url)
     active, completed = linked(active, public_url), linked(completed, public_url)
     scheduled = linked(scheduled, public_url)

@@ -6,13 +6,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from elytra_status.infra.logs import log
+from elytra_status.judge import ids
 from elytra_status.kuma.metrics import UNKNOWN
-from elytra_status.render import bundle, history, kuma_json
+from elytra_status.render import bundle, history, kuma_json, naming
 from elytra_status.render.keys import component_id, public_base
 from elytra_status.render.words import headline_parts
 
 if TYPE_CHECKING:
     from elytra_status.infra.settings import Config
+    from elytra_status.judge.verdict import Merged
     from elytra_status.kuma.presence import KumaReport
     from elytra_status.render.bundle_memory import BundleMemory
 
@@ -53,32 +55,55 @@ def build_bundle(
     memory: BundleMemory,
     days: dict[str, Any],
     now: datetime,
+    record: ids.IdRecord | None = None,
+    generator: str = "",
+    merged: Merged | None = None,
 ) -> dict[str, Any]:
-    """The bundle's JSON documents by key, the history of this run recorded in the state on the way."""
+    """The bundle's JSON documents by key, the history of this run recorded in the state on the way.
+
+    record: the id record (judge/ids.py), updated in place; None gives Uptime Kuma's ids. merged: two sites,
+    the page, states and figures of every counting view (judge/verdict.py) instead of this run's own.
+    """
+    page, incidents = (kuma.page, kuma.history) if kuma else (None, None)
+    states, monitor_figures = public_states(kuma), figures_by_monitor(kuma)
+    component_ids: dict[tuple[str, str], str] = {}
+    if merged is not None:
+        page, incidents, states, monitor_figures = merged.page, merged.history, merged.states, merged.figures
+        component_ids = merged.component_ids
+    elif record is not None:
+        shown = page or memory.last_page()
+        page, incidents, component_ids = naming.own_page(record, page, shown, incidents, memory, generator, now)
     files = bundle.build(
         document,
-        kuma.page if kuma else None,
-        public_states(kuma),
-        kuma.history if kuma else None,
+        page,
+        states,
+        incidents,
         memory,
         public_base(config),
         now,
         config.site_name,
-        figures_by_monitor(kuma),
+        monitor_figures,
         config.page_language,
-    )
-    figures = {"platform": document["uptime"]["last_24h"]} if document["uptime"]["last_24h"] is not None else {}
-    names = {m.id: m.name for m in kuma.page.monitors} if kuma and kuma.page else {}
-    figures.update(
-        {
-            component_id("m", m.id, names.get(m.id, m.name), config.site_name is not None): float(
-                m.uptime["24h"].percent
-            )
-            for m in (kuma.monitors if kuma else [])
-            if "24h" in m.uptime and m.id is not None
-        }
+        component_ids,
+        merged,
     )
     components = files["api/v2/summary.json"]["components"]
+    figures = {"platform": document["uptime"]["last_24h"]} if document["uptime"]["last_24h"] is not None else {}
+    if merged is not None:
+        figures.update(
+            {c["id"]: c["uptime"]["last_24h"] for c in components if c.get("uptime", {}).get("last_24h") is not None}
+        )
+    else:
+        names = {m.id: m.name for m in kuma.page.monitors} if kuma and kuma.page else {}
+        figures.update(
+            {
+                component_ids.get(("m", names.get(m.id, m.name))) or component_id("m", m.id, m.name, False): float(
+                    m.uptime["24h"].percent
+                )
+                for m in (kuma.monitors if kuma else [])
+                if "24h" in m.uptime and m.id is not None
+            }
+        )
     if kuma is not None and (kuma.page is not None or not config.uptime_kuma_status_page):
         # The page was read this run: days kept aside (another source, the bucket) meet its components.
         adopted = history.adopt(days, components)
@@ -86,6 +111,9 @@ def build_bundle(
             log.info("history: %s", adopted)
     history.record(days, document, components, figures, now)
     parts = headline_parts(document, components, history.component_state)
+    split = [{"name": c["name"], **c["where"]} for c in components if "where" in c]
+    if split:
+        parts["where"] = split[:5]  # the feed says where a split verdict is seen from
     note_change(days, history.platform_state(document), document["updated_at"], parts)
     files.update(kuma_documents(config, kuma, files["api/v2/summary.json"]))
     files["history.json"] = history.public(

@@ -19,15 +19,13 @@ def ts(moment: datetime) -> str:
 def incident_object(item: PageIncident, page_id: str, url: str, resolved_at: datetime | None) -> dict[str, Any]:
     status = "resolved" if resolved_at else "investigating"
     updated = resolved_at or item.updated or item.created
-    first = _update(f"i{item.id}-1", "investigating", item.content, f"i{item.id}", item.created, item.updated)
+    iid = item.public_id or f"i{item.id}"
+    first = _update(f"{iid}-1", "investigating", item.content, iid, item.created, item.updated)
     updates = [first]
     if resolved_at:
-        updates.insert(
-            0,
-            _update(f"i{item.id}-r", "resolved", "This incident has been resolved.", f"i{item.id}", resolved_at, None),
-        )
+        updates.insert(0, _update(f"{iid}-r", "resolved", "This incident has been resolved.", iid, resolved_at, None))
     return {
-        "id": f"i{item.id}",
+        "id": iid,
         "name": item.title,
         "status": status,
         "created_at": ts(item.created),
@@ -44,13 +42,18 @@ def incident_object(item: PageIncident, page_id: str, url: str, resolved_at: dat
 
 
 def maintenance_object(
-    item: PageMaintenance, page_id: str, url: str, seen: datetime, done: datetime | None, upcoming: bool = False
+    item: PageMaintenance,
+    page_id: str,
+    url: str,
+    seen: datetime,
+    done: datetime | None = None,
+    upcoming: bool = False,
 ) -> dict:
     """A maintenance under way is in_progress, one the page lists as scheduled is scheduled (upcoming.json);
     one gone from the page is completed at the run that saw it go."""
     starts = item.starts or seen
     # One id per window: a maintenance that ends and starts again under Uptime Kuma's same id is two windows.
-    prefix = f"mt{item.id}-{starts.strftime('%Y%m%dT%H%M%SZ')}"
+    prefix = item.public_id or f"mt{item.id}-{starts.strftime('%Y%m%dT%H%M%SZ')}"
     body = item.description or item.title
     # An upcoming window was announced when a run first saw it; one under way, when it started.
     announced = seen if upcoming else starts

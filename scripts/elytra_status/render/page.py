@@ -123,6 +123,7 @@ def service_groups(summary: dict[str, Any], memory: dict[str, Any], now: datetim
                     "words": words.state(state),
                     "letter": bars.LETTER.get(state, "u"),
                     "figures": figures(comp.get("uptime"), words),
+                    "where": words(SPLIT, **sides(comp["where"])) if comp.get("where") else "",
                 }
             )
         repeats = " ".join(group["name"].split()).casefold() == words(SERVICES).casefold()
@@ -206,7 +207,15 @@ def render_feed(
                 "title": words.say(change["headline"]) if "headline" in change else after,
                 "updated": change["at"],
                 "published": change["at"],
-                "body": words(CHANGED, before=before, after=after),
+                "body": " ".join(
+                    [
+                        words(CHANGED, before=before, after=after),
+                        *(
+                            words(SPLIT_IN_FEED, name=w["name"], **sides(w))
+                            for w in change.get("headline", {}).get("where", [])
+                        ),
+                    ]
+                ),
                 "link": "index.html",
             }
         )
@@ -229,6 +238,15 @@ H24, D7, D30 = N_("24 h"), N_("7 d"), N_("30 d")
 OVERALL = N_("Uptime, as Uptime Kuma counts it")
 CHANGED = N_("The platform status changed from %(before)s to %(after)s.")
 SERVICES = N_("Services")
+# Two sites, a split verdict: where the service is seen down and up (the API's description says it in English).
+SPLIT = N_("Down from %(down)s, up from %(up)s")
+SPLIT_IN_FEED = N_("%(name)s: down from %(down)s, up from %(up)s.")
+
+
+def sides(where: dict[str, Any]) -> dict[str, str]:
+    return {"down": ", ".join(where["down"]), "up": ", ".join(where["up"])}
+
+
 # history's platform states -> their word's key in HEADLINE_WORDS.
 HISTORY_WORD = {
     "operational": "operational",

@@ -255,4 +255,9 @@ HEADLINE_WORDS = {
     "unread": N_("Status unknown: the monitoring could not be read"),
 }
 NO_DATA = N_("no data")
+# Announcements (announce/wording.py): the event's own time, so a late message says when it happened.
+SINCE = N_("since %(when)s")
+AT = N_("at %(when)s")
+UPDATED = N_("Update")
+TEST_MESSAGE = N_("A test message from the status page: announcements reach this place.")
 MORE = NP_("and %(n)d more", "and %(n)d more")

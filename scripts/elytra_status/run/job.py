@@ -6,6 +6,7 @@ import signal
 import time
 from typing import Any
 
+from elytra_status.announce import turn as announcements
 from elytra_status.infra import exits, http_session, s3, settings, timing
 from elytra_status.infra.logs import log
 from elytra_status.infra.signed_s3 import SignedS3
@@ -14,7 +15,7 @@ from elytra_status.publish import fence, heartbeat, public_set
 from elytra_status.publish.confirm import confirm
 from elytra_status.publish.heads import head
 from elytra_status.publish.upload import publish
-from elytra_status.run import pipeline, restore, site, site_checks
+from elytra_status.run import merge, pipeline, restore, site, site_checks
 from elytra_status.run import state as run_state
 
 REASONS = {
@@ -25,7 +26,7 @@ REASONS = {
 }
 
 
-def run(config: settings.Config) -> tuple[int, str, str | None]:
+def run(config: settings.Config, notes: list[str] | None = None) -> tuple[int, str, str | None]:
     """status.py's run, then the upload, then the state saved once. An unknown status is still published.
 
     Returns the exit code, the reason, and in two-site mode the site's line for the heartbeat.
@@ -36,18 +37,20 @@ def run(config: settings.Config) -> tuple[int, str, str | None]:
     backup_client, s3_client = s3.run_clients(config)
     turn: list[site.Turn] = []
     signed = SignedS3(config)  # two sites: the store check and the lease share its connections
+    sites: frozenset[str] = frozenset()  # back to one site: the generator that wrote the bucket last
     try:
         if config.site_name:
             site_checks.check_store(config, state, signed, now)
         elif config.status_bucket:
             unsited_check(config, state, signed, now)
-        code, reason = run_with(config, state, now, s3_client, turn, signed, backup_client)
+            sites = merge.back_to_one(config, state, signed, s3_client, now)
+        code, reason = run_with(config, state, now, s3_client, turn, signed, backup_client, sites)
     except site_checks.SiteRefused as exc:
         return exits.EXIT_CONFIG, str(exc), None
     except site.StoreError as exc:
         log.error("site %s: %s; the store was not checked this run, nothing is written", config.site_name, exc)
         code, reason = exits.EXIT_UPLOAD_FAILED, f"the status bucket did not answer ({exc})"
-    if turn and turn[0].gave_up and code == exits.EXIT_OK:
+    if turn and turn[0].gave_up and code in (exits.EXIT_OK, exits.EXIT_SOURCE_FAILED):
         # Its last runs could not publish: the lease went to a healthy site, and the exit code says why.
         code, reason = exits.EXIT_UPLOAD_FAILED, "this site's last runs failed: it released the lease"
     public_set.forget_foreign(state.published, now, config.publish_every_seconds)
@@ -61,10 +64,13 @@ def run(config: settings.Config) -> tuple[int, str, str | None]:
     if foreign:
         log.warning("%s: its files are replaced by this generator's; two generators on one bucket fight", foreign)
         reason = f"{reason}; {foreign}" if reason else foreign
-    if not turn:
-        return code, reason, None
-    site.finish(config, turn[0], signed)
-    return code, reason, turn[0].line(config.site_role or "")
+    if turn:
+        site.finish(config, turn[0], signed)
+    # After the files are public and the health written; never changes the outcome (announce/README.md).
+    announced = announcements.after_run(config, state.history, code, turn[0] if turn else None, signed)
+    if announced and announced.note and notes is not None:
+        notes.append(announced.note)
+    return code, reason, turn[0].line(config.site_role or "") if turn else None
 
 
 def unsited_check(config: settings.Config, state: Any, signed: SignedS3, now: Any) -> None:
@@ -83,10 +89,12 @@ def run_with(
     turn: list[site.Turn] | None = None,
     signed: SignedS3 | None = None,
     backup_client: Any = None,
+    sites: frozenset[str] = frozenset(),
 ) -> tuple[int, str]:
     """One run; in two-site mode, its turn (appended to turn) decides whether it may write."""
     started = time.monotonic()
     taken: list[site.Turn] = turn if turn is not None else []
+    client = signed or SignedS3(config)  # one pool for the lease, the health, the views and the record
 
     def on_sources(found: Any) -> None:
         if not config.site_name:
@@ -94,17 +102,20 @@ def run_with(
         duplicates = site_checks.duplicate_names(found)
         if duplicates:
             raise site_checks.SiteRefused(f"UPTIME_KUMA_STATUS_PAGE: {duplicates}; two sites need unique names")
-        taken.append(site.take_turn(config, state, found, signed or SignedS3(config)))
+        taken.append(site.take_turn(config, state, found, client))
         if taken[0].took_over:
+            merge.take_record(config, state, client)
             restore.continue_history(config, state, s3_client, now)
             state.published.pop("digest", None)  # the other site's set is in the bucket: write this one whole
+        found.builds = taken[0].writer
+        merge.share(config, state, found, taken[0], client, now)
 
     def gate(published: dict, digest: str, bucket_answered: bool) -> str | None:
         if taken and not taken[0].writer:
             log.info("site %s: not the writer this run; nothing written or uploaded", config.site_name)
             return None
         # A bucket that did not answer the listing is not asked again: the upload finds out, within its timeout.
-        peers = taken[0].peers if taken else frozenset()
+        peers = taken[0].peers if taken else sites
         found = audit(config, state, s3_client, now, peers) if bucket_answered else None
         problem = "the bucket did not answer this run" if found is None else "; ".join(found.problems[:3]) or None
         return change_gate.reason_to_publish(published, digest, problem, now, config.publish_every_seconds)
@@ -132,7 +143,7 @@ def run_with(
             log.warning("site %s: not uploading: %s", config.site_name, refused)
             return exits.EXIT_UPLOAD_FAILED, f"not uploaded: {refused}"
         until = taken[0].until
-        fenced = fence.Fence(taken[0].term, state.site, signed or SignedS3(config))
+        fenced = fence.Fence(taken[0].term, state.site, client)
     log.info("uploading: %s", run.publish_reason)
     started = time.monotonic()
     upload_code = publish(
@@ -144,6 +155,7 @@ def run_with(
     if upload_code != exits.EXIT_OK:
         return upload_code, REASONS[exits.EXIT_UPLOAD_FAILED]
     outcome.published = True
+    merge.save_record(config, state, signed, taken[0] if taken else None)
     return code, REASONS[code]
 
 
@@ -192,9 +204,9 @@ def wrapper_event(event: str, signal_number: int) -> tuple[int, str]:
 def run_and_report(config: settings.Config, started: float) -> tuple[int, str]:
     """The run, its heartbeat, and one closing line with the whole time, the heartbeat's included."""
     log.info("run started")
-    line = None
+    line, notes = None, []
     try:
-        code, reason, line = run(config)
+        code, reason, line = run(config, notes)
     except Exception as exc:  # noqa: BLE001 - cron gets one line it can grep, never a traceback
         code, reason = exits.EXIT_FAILED, f"unexpected {type(exc).__name__}: {exc}"
     elapsed = time.monotonic() - started
@@ -203,6 +215,8 @@ def run_and_report(config: settings.Config, started: float) -> tuple[int, str]:
     if line is not None:  # two sites: the heartbeat tells the site's role, and a standby that is ready is up
         ok = ok and "not healthy" not in line
         reason = f"{line}; {reason}" if reason else line
+    if notes:  # "announcements pending: 1": the operator's to look at, never a reason to call the site down
+        line, reason = "; ".join(filter(None, [line or "OK", *notes])), "; ".join(filter(None, [reason, *notes]))
     heartbeat.ping(config, ok, reason, int(elapsed * 1000), ok_message=line)
     total = time.monotonic() - started
     level = log.info if code == exits.EXIT_OK else log.error

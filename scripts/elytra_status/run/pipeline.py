@@ -10,7 +10,9 @@ from elytra_status.infra import exits
 from elytra_status.infra.logs import log
 from elytra_status.infra.settings import Config
 from elytra_status.infra.timing import Deadline
+from elytra_status.judge import ids
 from elytra_status.judge.change_gate import digest_of
+from elytra_status.render import naming
 from elytra_status.render.checks import RefusedBundle
 from elytra_status.render.documents import build_bundle
 from elytra_status.render.generation import render, write_bundle
@@ -47,11 +49,12 @@ def generate(
     # Only the cron job (gated) keeps a backup listing between runs.
     listing = state.backups if gate is not None else None
     run = collect(config, now, deadline, backup_client or s3_client, state.kuma, listing)
-    if on_sources is not None:
-        on_sources(run)
     if config.status_bucket and bucket_answered(run):
         # Only when the bucket answered this run: a silent one must not hold the run past its deadline.
+        # Before the turn: the id record is seeded from the days it gives (render/naming.py).
         restore_history(config, state, s3_client, now)
+    if on_sources is not None:
+        on_sources(run)
     if run.kuma is not None:
         state.kuma = run.kuma.memory
     return write_all(config, run, state, now, gate), run
@@ -76,8 +79,14 @@ def write_all(config: Config, run: StatusRun, state: Any, now: datetime, gate: G
         f"platform_status={doc['platform_status']} uptime={json.dumps(doc['uptime'])}"
         f" backups={doc['backups']['last_backup_status']}"
     )
+    if not run.builds:
+        return _exit_code(run)  # two sites, not the writer: feed and history record only what was published
     try:
-        files = build_bundle(config, run.document, run.kuma, state.bundle, state.history, now)
+        record = naming.record_of(state.ids, state.bundle, state.history, state.generator, now)
+        files = build_bundle(
+            config, run.document, run.kuma, state.bundle, state.history, now, record, state.generator, run.merged
+        )
+        state.ids = ids.to_json(record)
         digest = digest_of({"status.json": run.document, **files})
         if gate is not None:
             run.publish_reason = gate(state.published, digest, bucket_answered(run))

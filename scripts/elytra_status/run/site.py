@@ -53,8 +53,6 @@ class Turn:
     def ok(self) -> bool:
         return not self.gave_up and site_health.run_ok(self.healthy, self.writer, self.published)
 
-    term: str = ""  # while writing: the token of this site's term, in every body it writes (publish/fence.py)
-
     def line(self, role: str) -> str:
         """The heartbeat's words: "writing" only when the run published or had nothing new to publish."""
         if self.writer and self.ok():
@@ -104,7 +102,8 @@ def take_turn(config: Config, state: RunState, run: StatusRun, client: Any) -> T
     name, key = config.site_name or "", site_key(config, lease.LEASE_NAME)
     install = install_identity(config)
     since = state.site.setdefault("since", timing.iso_z(timing.utc_now()))
-    for before in ("name", "healthy_runs", "broken_runs"):  # counted in the health object since version 2
+    state.site["name"] = name  # a state that names a site goes on from the bucket's record back at one site
+    for before in ("healthy_runs", "broken_runs"):  # counted in the health object since version 2
         state.site.pop(before, None)
     try:
         held = lease.read(client, key)
@@ -160,18 +159,29 @@ def take_turn(config: Config, state: RunState, run: StatusRun, client: Any) -> T
     for warning in site_setup.warnings(me, fresh, held.holder, held.seconds, holder_seen):
         log.warning("site %s: %s", name, warning)
     try:
-        act(config, decision, held, turn, client, key, install)
+        # Health first: a site whose health the store does not take renews nothing, so its lease runs out.
+        health.write(client, site_key(config, health.PREFIX + f"{name}.json"), me)
+        turn.written = me
+        act(config, decision, held, turn, client, key, install, fresh)
         if turn.writer:
             turn.term = fence.begin_term(state.site, turn.took_over)
-        turn.written = me
-        health.write(client, site_key(config, health.PREFIX + f"{name}.json"), me)
     except lease.StoreError as exc:
         log.error("site %s: %s; this run does not write (the status bucket, %s)", name, exc, where(config))
-        turn.writer, turn.healthy, turn.why, turn.written = False, False, str(exc), None
+        # With "running" written, finish() records the failure; without it, the next run counts it as failed.
+        turn.writer, turn.healthy, turn.why = False, False, str(exc)
     return turn
 
 
-def act(config: Config, decision: Decision, held: lease.Lease, turn: Turn, client: Any, key: str, install: str) -> None:
+def act(
+    config: Config,
+    decision: Decision,
+    held: lease.Lease,
+    turn: Turn,
+    client: Any,
+    key: str,
+    install: str,
+    fresh: list[health.Health],
+) -> None:
     """Write the lease as decided; a write another site beat is a wait."""
     if decision.action == "wait":
         log.info("site %s: not the writer: %s", config.site_name, decision.why)
@@ -188,7 +198,9 @@ def act(config: Config, decision: Decision, held: lease.Lease, turn: Turn, clien
         log.warning("site %s: lease released: %s", config.site_name, decision.why)
         turn.gave_up = decision.failed
         return
-    turn.writer, turn.until = True, sent + config.site_lease_seconds
+    # Another site honours the lease for its own length at most: the writer stops by the shortest.
+    honoured = min([config.site_lease_seconds, *(p.lease_seconds for p in fresh)])
+    turn.writer, turn.until = True, sent + honoured
     turn.took_over = decision.action == "take"
     level = log.warning if turn.took_over else log.info
     level(

@@ -47,15 +47,17 @@ def check_store(config: Config, state: RunState, client: Any, now: datetime) -> 
 def check_unsited(config: Config, state: RunState, client: Any, now: datetime) -> None:
     """One site (no SITE_*) on a folder that two sites write: refused while their lease is live.
 
-    Asked at the first run, then every PUBLISH_EVERY_SECONDS. A released lease, or one that ran out more than
-    its length ago, does not block: going back to one site stays possible.
+    Asked at the first run, then every PUBLISH_EVERY_SECONDS. A released lease, one that ran out more than its
+    length ago, or one this install held (it goes back to one site) does not block.
     """
     checked = state.site.get("lease_checked_at")
     if checked and (now - timing.parse_iso_z(checked)).total_seconds() < config.publish_every_seconds:
         return
     held = lease.read(client, site_key(config, lease.LEASE_NAME))
     seconds = min(held.seconds, config.site_lease_seconds)
-    if held.holder is not None and held.age is not None and held.age < 2 * seconds + lease.STORE_CLOCK_SLACK:
+    mine = held.install is not None and held.install == install_identity(config)  # this install, back to one
+    live = held.holder is not None and held.age is not None and held.age < 2 * seconds + lease.STORE_CLOCK_SLACK
+    if live and not mine:
         raise SiteRefused(
             f"SITE_NAME: empty (one site), but {held.holder} holds the lease of two sites on this STATUS_BUCKET_KEY"
             f" (renewed {held.age:.0f}s ago): set SITE_NAME and SITE_ROLE here too, or stop the other sites first"
@@ -80,15 +82,23 @@ def duplicate_names(run: StatusRun) -> str | None:
     return None
 
 
-def public_settings(config: Config, run: StatusRun) -> dict[str, str]:
-    """A short digest of each setting that shapes the public files, by name: sites compare them, never values."""
-    page = run.kuma.page if run.kuma else None
-    shape = {
+def shaping(config: Config) -> dict[str, Any]:
+    """The settings that shape the public files besides the page, by name: the sites' views must agree on them."""
+    return {
         "STATUS_BUCKET_KEY": config.status_bucket_key,
         "STATUS_PUBLIC_URL": config.status_public_url,
         "CACHE_MAX_AGE_SECONDS": config.cache_max_age_seconds,
         "STATUS_MAX_AGE_SECONDS": config.status_max_age_seconds,
         "PAGE_LANGUAGE": config.page_language,
+        "UPTIME_KUMA_STATUS_PAGE": config.uptime_kuma_status_page,
+    }
+
+
+def public_settings(config: Config, run: StatusRun) -> dict[str, str]:
+    """A short digest of each setting that shapes the public files, by name: sites compare them, never values."""
+    page = run.kuma.page if run.kuma else None
+    shape = {
+        **shaping(config),
         "the page's title": page.title if page else None,
         "the monitors shown": sorted(m.name for m in run.kuma.monitors) if run.kuma else None,
     }

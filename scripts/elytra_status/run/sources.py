@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from elytra_status.backups.check import BackupReport
+    from elytra_status.judge.verdict import Merged
     from elytra_status.kuma.memory import KumaMemory
     from elytra_status.kuma.read import KumaReport
     from elytra_status.render.generation import Generation
@@ -39,6 +40,9 @@ class StatusRun:
     publish_reason: str | None = None
     # The public set this run wrote, in memory: what the cron job uploads.
     generation: Generation | None = None
+    # Two sites: every counting site's view merged (run/merge.py); builds False: not the writer, nothing to build.
+    merged: Merged | None = None
+    builds: bool = True
 
 
 def _start(target: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:

@@ -50,6 +50,10 @@ class RunState:
     # Two-site mode: when the store was checked, since when this install runs as its site, the other sites'
     # generator ids (public_check.py accepts their objects). One site: when the folder was checked for a lease.
     site: dict[str, Any] = field(default_factory=dict)
+    # One id for one thing (judge/ids.py, as JSON): also in the bucket, written by the site that publishes
+    ids: dict[str, Any] = field(default_factory=dict)
+    # The digest of the record this site last wrote to the bucket (run/merge.py): written again only when it changes
+    record_digest: str = ""
 
 
 def source_of(config: Config) -> dict[str, str]:
@@ -124,6 +128,8 @@ def parse(raw: Any, now: datetime) -> RunState:
         raw.get("selection", []),
         raw.get("generator") or secrets.token_hex(16),
         raw.get("site", {}),
+        raw.get("ids", {}),
+        raw.get("record_digest", ""),
     )
 
 
@@ -233,6 +239,8 @@ def to_json(state: RunState) -> dict[str, Any]:
         "published": state.published,
         "backups": dict(state.backups),  # a copy: a late backup thread may still replace its entries
         **({"site": state.site} if state.site else {}),
+        **({"ids": state.ids} if state.ids else {}),
+        **({"record_digest": state.record_digest} if state.record_digest else {}),
     }
 
 

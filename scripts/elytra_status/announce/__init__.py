@@ -1,0 +1,1 @@
+"""Announcements: tell customers, through Apprise, what the public files already show, once."""
