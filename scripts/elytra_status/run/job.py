@@ -132,7 +132,7 @@ def run_with(
     if run.publish_reason is None:
         outcome.published = None
         if not taken or taken[0].writer:  # the bucket holds this content: status.json is confirmed alone
-            reconfirm(config, state, now, run, taken, signed or SignedS3(config))
+            reconfirm(config, state, now, run, taken, client)
         if not taken:
             log.info("step upload: nothing to upload, no AWS CLI started")
         return code, REASONS[code]
