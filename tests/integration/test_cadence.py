@@ -25,12 +25,18 @@ def aws_started(result) -> bool:
     return "staged" in result.stdout
 
 
+def next_run_full(env: dict[str, str]) -> None:
+    """The quiet record removed (safe to delete: run/quiet.py): the next run is a full one, the subject here."""
+    Path(env["STATE_FILE"] + ".quiet").unlink()
+
+
 def test_a_run_that_finds_nothing_changed_confirms_status_json_alone_and_starts_no_aws(
     moto, s3, job_env, status_bucket, tmp_path
 ):
     env_file = write_env(tmp_path / "job.env", job_env)
     first = cron_run("generate_and_upload.sh", env_file, tmp_path)
     before = [line for line in moto.request_lines() if f'"PUT /{status_bucket}/' in line]
+    next_run_full(job_env)
     second = cron_run("generate_and_upload.sh", env_file, tmp_path)
 
     assert (first.returncode, second.returncode) == (0, 0), second.stdout
@@ -41,8 +47,14 @@ def test_a_run_that_finds_nothing_changed_confirms_status_json_alone_and_starts_
     local = json.loads(Path(job_env["OUTPUT_FILE"]).read_text())["updated_at"]
     public = json.loads(s3.get_object(Bucket=status_bucket, Key="public/status.json")["Body"].read())
     assert confirmed and public["updated_at"] in confirmed[0] and public["updated_at"] >= local
-    third = cron_run("generate_and_upload.sh", env_file, tmp_path)  # its own PUT is never another writer's
-    assert third.returncode == 0 and "another generator" not in third.stdout and "0 problems" in third.stdout
+    third = cron_run("generate_and_upload.sh", env_file, tmp_path)  # quiet: status.json alone again
+    assert third.returncode == 0 and "quiet run" in third.stdout
+    record_file = Path(job_env["STATE_FILE"] + ".quiet")
+    record = json.loads(record_file.read_text())
+    record_file.write_text(json.dumps({**record, "until": timing.iso_z(datetime.now(UTC) - timedelta(seconds=1))}))
+    fourth = cron_run("generate_and_upload.sh", env_file, tmp_path)  # due: a full run; the quiet PUT is its own
+    assert "full run: something is due" in fourth.stdout
+    assert fourth.returncode == 0 and "another generator" not in fourth.stdout and "0 problems" in fourth.stdout
 
 
 def test_a_state_change_is_uploaded_by_the_next_run(moto, job_env, kuma, status_bucket, tmp_path):
@@ -83,8 +95,9 @@ def test_after_publish_every_seconds_one_upload_even_with_no_change(moto, job_en
 
     assert "(PUBLISH_EVERY_SECONDS=600)" in result.stdout
     assert puts(moto, status_bucket) - before == 16  # the whole set: 13 bundle files, the calendar, 2 Kuma-shaped
+    after = puts(moto, status_bucket)
     again = cron_run("generate_and_upload.sh", env_file, tmp_path)
-    assert "unchanged since" in again.stdout
+    assert "quiet run" in again.stdout and puts(moto, status_bucket) - after == 1  # status.json confirmed alone
 
 
 def test_a_deleted_public_object_is_restored_by_the_next_run(moto, s3, job_env, status_bucket, tmp_path):
@@ -142,6 +155,7 @@ def test_a_no_change_run_writes_nothing_and_keeps_the_uploaded_set(moto, job_env
     page = Path(job_env["BUNDLE_DIR"]) / "index.html"
     status = Path(job_env["OUTPUT_FILE"])
     uploaded = page.read_bytes(), status.read_bytes()
+    next_run_full(job_env)
 
     second = cron_run("generate_and_upload.sh", env_file, tmp_path)
 
@@ -160,6 +174,7 @@ def test_the_backup_listing_is_kept_for_its_time_and_asked_again_after(moto, job
     env_file = write_env(tmp_path / "job.env", job_env)
     cron_run("generate_and_upload.sh", env_file, tmp_path)
     before = listings(moto, bucket)
+    next_run_full(job_env)
 
     second = cron_run("generate_and_upload.sh", env_file, tmp_path)
 

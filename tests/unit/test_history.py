@@ -57,8 +57,11 @@ def test_minutes_count_the_time_between_runs_up_to_a_bound():
     memory: dict = {}
     history.record(memory, DOC, COMPONENTS, {}, at(0, 10, 0))
     history.record(memory, {"platform_status": "outage", "maintenance": False}, COMPONENTS, {}, at(0, 10, 5))
+    # The minutes between two runs held the state the earlier one saw (quiet runs confirmed it), but the last.
+    assert memory["days"]["2026-11-01"]["minutes"]["platform"] == {"operational": 5, "outage": 1}
     history.record(memory, DOC, COMPONENTS, {}, at(0, 13, 0))  # three hours of silence count 15 minutes
-    assert memory["days"]["2026-11-01"]["minutes"]["platform"] == {"operational": 16, "outage": 5}
+    assert memory["days"]["2026-11-01"]["minutes"]["platform"] == {"operational": 6, "outage": 15}
+    assert memory["days"]["2026-11-01"]["minutes"]["m1"] == {"operational": 21}
 
 
 def test_each_minute_counts_once_whatever_the_run_rate():

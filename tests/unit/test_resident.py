@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from elytra_status.run.resident import fingerprint
+from elytra_status.kuma.inputs import news as fingerprint
 from elytra_status.run.watchdog import Watchdog
 
 BODY = """# HELP monitor_status x

@@ -171,13 +171,16 @@ class ParsedMetrics:
     process_start: int | None = None
 
 
+def wanted_lines(body: str) -> list[str]:
+    """The lines of the families this client reads: all a run's files take from /metrics."""
+    return [line for line in body.splitlines() if line.startswith(_WANTED_PREFIXES) and _UNUSED_WINDOW not in line]
+
+
 def parse_metrics(body: str) -> ParsedMetrics:
     """Monitors, their states and ratios from /metrics text; tells the API generation apart."""
     from elytra_status.kuma import prom_text
 
-    wanted = "\n".join(
-        line for line in body.splitlines() if line.startswith(_WANTED_PREFIXES) and _UNUSED_WINDOW not in line
-    )
+    wanted = "\n".join(wanted_lines(body))
     monitors: dict[tuple[str, ...], Monitor] = {}
     ratios: list[tuple[tuple[str, ...], str, float]] = []
     version = None

@@ -48,6 +48,8 @@ BADGE_HOURS = {"24h": 24, "7d": 168, "30d": 720}
 BADGE_WORKERS = 8
 # Why a monitor with no beat at all has no figure: Uptime Kuma's 0 for it is not an uptime.
 NO_BEAT = "no beat yet (never ran): no figure, Uptime Kuma's 0 is not counted"
+# A listed monitor's badge that gave nothing this run: the next run asks again (every other gap is the setup's).
+NO_FIGURE = "Uptime Kuma gave no figure"
 # Uptime Kuma itself caches badges for 5 minutes: fetching them oftener brings nothing new.
 BADGE_CACHE_SECONDS = 300
 
@@ -138,7 +140,7 @@ def _gap(monitor: Monitor, window: str, page: list[PageMonitor] | None, config: 
         return "no status page set (UPTIME_KUMA_STATUS_PAGE)"
     if monitor.id not in {p.id for p in page}:
         return f"not on status page {config.uptime_kuma_status_page!r}"
-    return "Uptime Kuma gave no figure"
+    return NO_FIGURE
 
 
 def coverage(monitors: list[Monitor]) -> dict[str, tuple[int, int, dict[int, str]]]:

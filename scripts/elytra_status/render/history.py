@@ -76,12 +76,19 @@ def record(
     if components:  # a run that could not read the page keeps the names it had
         memory["names"] = {c["id"]: c["name"] for c in components if not c["group"]}
     entry = days[today]
+    # Minutes a quiet run confirmed (run/quiet.py) held the states the last full run saw: theirs, not this run's.
+    before = memory.get("last_states", {}) if minutes > 1 else {}
     for subject, (state, order) in subjects.items():
         worst = entry["worst"].get(subject, state)
         entry["worst"][subject] = max(worst, state, key=order.index)
         counts = entry["minutes"].setdefault(subject, {})
-        if minutes:
+        earlier = before.get(subject)
+        if earlier in order:
+            counts[earlier] = counts.get(earlier, 0) + minutes - 1
+            counts[state] = counts.get(state, 0) + 1
+        elif minutes:
             counts[state] = counts.get(state, 0) + minutes
+    memory["last_states"] = {subject: state for subject, (state, _) in subjects.items()}
     memory["last_run"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     cutoff = (now - timedelta(days=DAYS - 1)).strftime("%Y-%m-%d")
     memory["days"] = {day: value for day, value in sorted(days.items()) if day >= cutoff}

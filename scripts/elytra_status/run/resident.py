@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import logging
 import os
 import signal
@@ -27,9 +26,6 @@ from elytra_status.publish import heartbeat
 from elytra_status.run.job import run_and_report
 from elytra_status.run.watchdog import Watchdog
 
-# What a quiet poll compares: each monitor's state, and Uptime Kuma's version and start (a restart).
-# Uptime ratios move with every beat; the full run at each minute publishes them.
-_CHANGES = ("monitor_status{", "app_version{", "process_start_time_seconds ")
 # Beyond the run's own bounds (sources, upload, heartbeat), a run this much longer is a hang.
 WATCHDOG_SLACK_SECONDS = 60.0
 
@@ -57,21 +53,13 @@ def held(path: Path) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def fingerprint(body: str) -> str:
-    """The part of a /metrics body whose change is news: the states, the version, the start. No parse."""
-    seen = hashlib.sha256()
-    for line in body.splitlines():
-        if line.startswith(_CHANGES):
-            seen.update(line.encode())
-    return seen.hexdigest()
-
-
 def quiet_poll(config: settings.Config, session: Any) -> str:
     """/metrics only, its fingerprint; a failure is its own fingerprint, so a lasting one triggers one run."""
+    from elytra_status.kuma.inputs import news
     from elytra_status.kuma.metrics import KumaError, fetch_metrics
 
     try:
-        return fingerprint(fetch_metrics(session, config, Deadline.after(config.run_deadline_seconds)).body)
+        return news(fetch_metrics(session, config, Deadline.after(config.run_deadline_seconds)).body)
     except KumaError as exc:
         return f"failed: {type(exc).__name__}"
 

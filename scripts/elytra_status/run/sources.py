@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from elytra_status.backups import check as backup_checker
 from elytra_status.backups import memory as backup_memory
 from elytra_status.backups import report as backup_report
+from elytra_status.infra import http_session
 from elytra_status.infra.logs import log
 from elytra_status.infra.settings import Config
 from elytra_status.infra.timing import Deadline
 from elytra_status.kuma import read as uptime_kuma_client
 from elytra_status.kuma import report as kuma_report
+from elytra_status.kuma.inputs import Inputs
 from elytra_status.render.status_doc import build_document
 
 if TYPE_CHECKING:
@@ -43,6 +45,8 @@ class StatusRun:
     # Two sites: every counting site's view merged (run/merge.py); builds False: not the writer, nothing to build.
     merged: Merged | None = None
     builds: bool = True
+    # What this run read of Uptime Kuma, as digests by path (kuma/inputs.py): a quiet run compares them.
+    inputs: dict[str, str] = field(default_factory=dict)
 
 
 def _start(target: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:
@@ -83,7 +87,9 @@ def collect(
     backup_listing: dict[str, Any] | None,
 ) -> StatusRun:
     """Read both sources side by side within the deadline; a failed source becomes `unknown`."""
-    kuma_started = _start(lambda: uptime_kuma_client.read_kuma(config, None, deadline, memory))
+    inputs = Inputs()
+    session = inputs.watch(http_session.make_session())
+    kuma_started = _start(lambda: uptime_kuma_client.read_kuma(config, session, deadline, memory))
     if backup_listing is None:  # status.py by hand: a fresh listing
         backups_started = _start(lambda: backup_checker.check_backups(config, now, s3_client))
     else:
@@ -105,7 +111,9 @@ def collect(
         backup_report.log_report(backups, config)
     if backups is None or any(s.status == "unknown" for s in backups.sets):
         failed.append("backups")
-    return StatusRun(build_document(kuma, backups, config, now), kuma, backups, failed)
+    return StatusRun(
+        build_document(kuma, backups, config, now), kuma, backups, failed, inputs=dict(inputs.parts) if kuma else {}
+    )
 
 
 def clock_problem(run: StatusRun) -> str | None:

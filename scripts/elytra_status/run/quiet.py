@@ -1,0 +1,212 @@
+"""The quiet run (judge/quiet.py): its record beside STATE_FILE, the check, and status.json's one PUT.
+
+The record (STATE_FILE + ".quiet", about 2 KB) holds what the last whole full run read of Uptime Kuma, as
+digests, the status.json it published and until when nothing falls due. One site only: two sites renew
+their lease and health every run. Deleting it costs one full run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from elytra_status.infra import atomic, http_session, timing
+from elytra_status.infra.logs import log
+from elytra_status.infra.settings import Config
+from elytra_status.infra.timing import Deadline
+from elytra_status.judge import quiet
+from elytra_status.kuma.inputs import Inputs
+from elytra_status.kuma.metrics import KumaError, fetch_metrics
+
+VERSION = 1
+MAX_RECORD_BYTES = 64 * 1024
+MAX_PARTS = 64
+# As a full run's clock check (run/sources.py): past this skew the full run says what to fix.
+MAX_CLOCK_SKEW_SECONDS = 60.0
+_KEYS = {"version", "settings", "stamp", "generator", "parts", "until", "written", "document", "etags"}
+
+
+def record_path(config: Config) -> Path:
+    return config.state_file.with_name(config.state_file.name + ".quiet")
+
+
+def settings_digest(config: Config) -> str:
+    """Every setting, as one digest: any change makes the next run a full one. Never logged."""
+    plain = dataclasses.asdict(config)
+    text = json.dumps(
+        plain, sort_keys=True, default=lambda o: sorted(map(str, o)) if isinstance(o, (set, frozenset)) else str(o)
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def stamp(path: Path) -> list[int]:
+    """STATE_FILE as it is now (time, size, inode): a record belongs to one saved state."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return []
+    return [found.st_mtime_ns, found.st_size, found.st_ino]
+
+
+def load(path: Path) -> dict[str, Any] | None:
+    """The record, checked at every depth; None when there is none or it fails a check (logged)."""
+    try:
+        if path.stat().st_size > MAX_RECORD_BYTES:
+            raise ValueError("too large")
+        data = json.loads(path.read_bytes())
+        if not isinstance(data, dict) or set(data) != _KEYS or data["version"] != VERSION:
+            raise ValueError("not a version 1 record")
+        parts, document = data["parts"], data["document"]
+        if not (isinstance(parts, dict) and 0 < len(parts) <= MAX_PARTS):
+            raise ValueError("parts")
+        if not all(isinstance(k, str) and isinstance(v, str) and len(v) == 64 for k, v in parts.items()):
+            raise ValueError("parts")
+        if not all(isinstance(data[k], str) for k in ("settings", "generator", "until", "written")):
+            raise ValueError("a text field")
+        etags = data["etags"]
+        if not (isinstance(etags, dict) and len(etags) <= 2 and all(isinstance(v, str) for v in etags.values())):
+            raise ValueError("etags")
+        if not (isinstance(data["stamp"], list) and len(data["stamp"]) == 3):
+            raise ValueError("stamp")
+        if not all(isinstance(n, int) for n in data["stamp"]):
+            raise ValueError("stamp")
+        from elytra_status.render.status_doc import status_validator
+
+        status_validator()(document)
+        data["until"], data["written"] = timing.parse_iso_z(data["until"]), timing.parse_iso_z(data["written"])
+        return data
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - a damaged record only costs a full run
+        log.warning("quiet record %s unusable (%s): this run is a full one and writes it anew", path, exc)
+        return None
+
+
+def adopt(config: Config, state: Any) -> None:
+    """Before a full run: the ETag the quiet runs got for status.json, so its bucket check knows the object;
+    then the record goes, so that it never outlives the state it was made with."""
+    record = load(record_path(config))
+    key = config.status_bucket_key
+    ours = record and record["stamp"] == stamp(config.state_file) and record["generator"] == state.generator
+    if ours and key in state.published.get("etags", {}) and key in record["etags"]:
+        state.published["etags"][key] = state.published["etag"] = record["etags"][key]
+    forget(config)
+
+
+def forget(config: Config) -> None:
+    """A full run starts: the record it replaces must not outlive it, whatever it ends with."""
+    try:
+        record_path(config).unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("quiet record %s not removed: %s", record_path(config), exc.strerror)
+
+
+def save(config: Config, record: dict[str, Any]) -> None:
+    plain = {**record, "until": timing.iso_z(record["until"]), "written": timing.iso_z(record["written"])}
+    try:
+        atomic.write_atomically(record_path(config), json.dumps(plain, separators=(",", ":")).encode(), 0o600)
+    except OSError as exc:
+        log.warning("quiet record %s not written: %s; the next run is a full one", record_path(config), exc.strerror)
+
+
+def remember(config: Config, state: Any, run: Any, now: datetime) -> None:
+    """After a whole full run of one site (status.json public and confirmed, the state saved): the record."""
+    from elytra_status.backups.memory import LISTING_KEEP_SECONDS
+    from elytra_status.kuma.read import BADGE_CACHE_SECONDS, NO_FIGURE
+    from elytra_status.publish.public_set import polled_keys
+
+    etags = {key: state.published.get("etags", {}).get(key) for key in polled_keys(config)}
+    if run.kuma is None or not quiet.repeatable(run.inputs) or not all(etags.values()):
+        return
+    if any(NO_FIGURE in m.gaps.values() for m in run.kuma.monitors):
+        return  # a badge gave nothing: the next run asks again
+    if not state.backups:
+        return  # no listing kept: the next run lists the backups again
+    later = timing.parse_iso_z
+    due = [later(state.backups["at"]) + timedelta(seconds=LISTING_KEEP_SECONDS)]
+    due += [later(fetched) + timedelta(seconds=BADGE_CACHE_SECONDS) for _, fetched in state.kuma.badges.values()]
+    if "at" in state.published:
+        due.append(later(state.published["at"]) + timedelta(seconds=config.publish_every_seconds))
+    if state.site.get("lease_checked_at"):
+        due.append(later(state.site["lease_checked_at"]) + timedelta(seconds=config.publish_every_seconds))
+    newest = [s.newest.last_modified if s.newest else None for s in run.backups.sets]
+    record = {
+        "version": VERSION,
+        "settings": settings_digest(config),
+        "stamp": stamp(config.state_file),
+        "generator": state.generator,
+        "parts": run.inputs,
+        "until": quiet.quiet_until(now, due, newest, config.backup_max_age_hours),
+        "written": now,
+        "document": run.document,
+        "etags": etags,
+    }
+    save(config, record)
+
+
+def attempt(config: Config, now: datetime) -> bool:
+    """A quiet run, when the record allows one and Uptime Kuma answers as before: True when it confirmed
+    status.json; False (logged) when a full run must follow."""
+    path = record_path(config)
+    record = load(path)
+    if record is None:
+        return False
+    why = quiet.refusal(record, now, settings_digest(config), stamp(config.state_file))
+    if why is None:
+        why = repeated_reads(config, now, record) or polled_problem(config, record)
+    if why:
+        log.info("full run: %s", why)
+        return False
+    from elytra_status.infra.signed_s3 import SignedS3
+    from elytra_status.publish.confirm import confirm
+
+    document, published = {**record["document"], "updated_at": timing.iso_z(now)}, {}
+    if not confirm(config, document, now, published, record["generator"], SignedS3(config)):
+        return False
+    save(config, {**record, "etags": {**record["etags"], config.status_bucket_key: published["etag"]}})
+    log.info(
+        "quiet run: Uptime Kuma answers as at %s; status.json confirmed, nothing else due",
+        timing.iso_z(record["written"]),
+    )
+    return True
+
+
+def repeated_reads(config: Config, now: datetime, record: dict[str, Any]) -> str | None:
+    """The full run's reads of Uptime Kuma, again: None when each answers as then, else what differs."""
+    from elytra_status.kuma.status_page import fetch_incident_history, fetch_status_page
+
+    inputs = Inputs()
+    session = inputs.watch(http_session.make_session())
+    deadline = Deadline.after(config.run_deadline_seconds)
+    try:
+        answer = fetch_metrics(session, config, deadline)
+    except KumaError:
+        return "/metrics did not answer as before"
+    offset = answer.clock_offset
+    if offset is not None and abs(offset) > MAX_CLOCK_SKEW_SECONDS:
+        return "this machine's clock and Uptime Kuma's differ"
+    if config.uptime_kuma_status_page:
+        fetch_status_page(session, config, deadline)
+        fetch_incident_history(session, config, deadline)
+    return quiet.unchanged(record["parts"], inputs.parts)
+
+
+def polled_problem(config: Config, record: dict[str, Any]) -> str | None:
+    """The objects readers poll, HEADed as a reader does, as a full run's bucket check does every run: None
+    when each is the one this generator last wrote; else the full run finds out and restores it."""
+    from elytra_status.publish import public_set
+    from elytra_status.publish.heads import public_head
+
+    with http_session.make_session(retries=0) as session:
+        found = public_set.audit(
+            list(record["etags"]),
+            {"etags": record["etags"]},
+            record["generator"],
+            lambda key: public_head(config, key, session),
+        )
+    return "; ".join(found.problems[:3]) or None
