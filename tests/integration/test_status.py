@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from stack import free_port
 
+from elytra_status.__main__ import COMMANDS
 from elytra_status.render import status_doc
-from support.commands import ROOT, run_script
+from support.commands import ROOT, readme_help_block, run_script
 from support.kuma_replay import API_KEY, Reply
 
 
@@ -184,39 +187,62 @@ def test_an_output_folder_is_a_config_error(base_env, kuma, tmp_path):
     assert result.returncode == 2 and "OUTPUT_FILE" in result.stderr
 
 
-COMMANDS = ("status", "uptime_kuma_client", "backup_checker", "publish", "job", "public_check", "bucket_setup")
+SCRIPTS = sorted(p.stem for p in (ROOT / "scripts" / "cli").glob("*.py"))
 
 
-def test_every_script_has_help():
-    for script in COMMANDS:
+def package_form(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """python -m elytra_status as the README says it runs: PYTHONPATH naming scripts/, cron's PATH, no venv on it."""
+    return subprocess.run(
+        [sys.executable, "-m", "elytra_status", *args],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "scripts")},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_every_script_prints_its_help_on_stdout_and_exits_0():
+    assert {"announce", "job", "status"} <= set(SCRIPTS)
+    for script in SCRIPTS:
         result = run_script(f"{script}.py", "--help")
         assert result.returncode == 0 and "--env-file" in result.stdout, script
+        assert result.stdout.startswith("usage: ") and result.stderr == "", script
 
 
 def test_the_package_form_runs_the_same_commands_from_anywhere_in_crons_environment(tmp_path):
-    """python -m elytra_status <command>, as the README shows it: PYTHONPATH=scripts, any folder, no venv on PATH."""
-    import subprocess
-    import sys
-
+    """python -m elytra_status <command>: every command, any folder; help on stdout, a wrong call on stderr."""
+    assert set(SCRIPTS) | {"precompile"} == set(COMMANDS)
     for command in COMMANDS:
-        result = subprocess.run(
-            [sys.executable, "-m", "elytra_status", command, "--help"],
-            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "scripts")},
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode == 0 and "--env-file" in result.stdout, (command, result.stderr)
+        result = package_form(command, "--help", cwd=tmp_path)
+        assert result.returncode == 0 and result.stderr == "", (command, result.stderr)
         assert result.stdout.startswith(f"usage: python -m elytra_status {command} ")
-        # The same parser: what follows the usage lines (description, options) is the same text.
-        script_help = run_script(f"{command}.py", "--help").stdout
-        assert result.stdout.split("\n\n", 1)[1] == script_help.split("\n\n", 1)[1], command
-    unknown = subprocess.run(
-        [sys.executable, "-m", "elytra_status", "nonsense"],
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "scripts")},
-        cwd=tmp_path,
+        if command in SCRIPTS:
+            # The same parser: what follows the usage lines (description, options) is the same text.
+            script_help = run_script(f"{command}.py", "--help").stdout
+            assert result.stdout.split("\n\n", 1)[1] == script_help.split("\n\n", 1)[1], command
+    for flag in ("--help", "-h"):
+        asked = package_form(flag, cwd=tmp_path)
+        assert (asked.returncode, asked.stderr) == (0, "")
+        assert asked.stdout.startswith("usage: python -m elytra_status")
+        assert all(f"\n  {command} " in asked.stdout for command in COMMANDS)
+    for wrong in ((), ("nonsense",)):
+        refused = package_form(*wrong, cwd=tmp_path)
+        assert refused.returncode == 2 and refused.stdout == ""
+        assert refused.stderr.startswith("usage: python -m elytra_status"), wrong
+
+
+def test_the_readme_help_command_prints_what_the_readme_shows_from_the_checkouts_root(tmp_path):
+    """The README's line as typed at the checkout's root, in a login's bare environment: its block, on stdout."""
+    command, shown = readme_help_block()
+    assert (ROOT / ".venv" / "bin" / "python").exists(), "bash scripts/setup.sh makes .venv first"
+    result = subprocess.run(
+        ["bash", "-c", command],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        cwd=ROOT,
         capture_output=True,
         text=True,
+        timeout=60,
     )
-    assert unknown.returncode == 2 and "usage: python -m elytra_status" in unknown.stderr
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == shown

@@ -93,6 +93,13 @@ def run_script(
     )
 
 
+def readme_help_block() -> tuple[str, str]:
+    """The README's console block of the package's help: (its command line, the output it shows)."""
+    readme = (ROOT / "README.md").read_text()
+    command, output = readme.split("```console\n$ ", 1)[1].split("```", 1)[0].split("\n", 1)
+    return command, output
+
+
 def find_process(marker: str) -> int | None:
     """The pid of a live process whose command line holds marker."""
     for entry in Path("/proc").iterdir():

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -194,6 +195,37 @@ class AuthMoto:
 
     def __init__(self, server: MotoServer, access: str, secret: str) -> None:
         self.server, self.url, self.access, self.secret = server, server.url, access, secret
+
+
+def start_auth_moto(log: Path) -> AuthMoto:
+    """moto checking credentials: its IAM user made through moto's IAM API, and the shared bucket `auth-bucket`."""
+    # The first 4 requests go unchecked: 3 set up the user, the 4th creates the shared bucket.
+    server = MotoServer(log, {"INITIAL_NO_AUTH_ACTION_COUNT": "4"})
+    iam = boto3.client(
+        "iam",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id="setup",
+        aws_secret_access_key="setup",
+    )
+    iam.create_user(UserName="elytra")
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    iam.put_user_policy(UserName="elytra", PolicyName="s3", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName="elytra")["AccessKey"]
+    s3_client(server.url, key["AccessKeyId"], key["SecretAccessKey"]).create_bucket(Bucket="auth-bucket")
+    return AuthMoto(server, key["AccessKeyId"], key["SecretAccessKey"])
+
+
+@contextlib.contextmanager
+def silent_listener() -> Iterator[str]:
+    """An endpoint that accepts connections and never answers: every request waits for its read timeout."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)  # the kernel completes the handshakes; nothing ever reads or writes
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        sock.close()
 
 
 class Recorder:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+from elytra_status import __main__ as package_form
 from elytra_status.infra import definitions, exits, settings
-from support.commands import ROOT
+from support.commands import ROOT, readme_help_block
 
 README = (ROOT / "README.md").read_text()
+HELP_COMMAND = "PYTHONPATH=scripts .venv/bin/python -m elytra_status --help"
 PACKAGE = ROOT / "scripts" / "elytra_status"
 
 
@@ -94,3 +96,11 @@ def test_every_file_the_docs_name_exists():
     for doc in docs:
         for path in re.findall(r"`((?:tests|scripts)/[\w./-]+\.(?:py|sh|json|md))(?:::\w+)?`", doc.read_text()):
             assert (ROOT / path).exists(), f"{doc.relative_to(ROOT)} names {path}"
+
+
+def test_the_readme_shows_the_package_help_exactly_as_it_prints(capsys):
+    command, shown = readme_help_block()
+    assert command == HELP_COMMAND
+    assert package_form.main(["--help"]) == exits.EXIT_OK
+    printed = capsys.readouterr()
+    assert printed.out == shown and printed.err == ""

@@ -23,7 +23,7 @@ def start(script: str, args: argparse.Namespace, needs: tuple[str, ...], stream:
         return None
     setup_logging(script, config, stream)
     own = own_folder(args.env_file)
-    # The settings file's own places (README "Two configs in one checkout"): made once, when used.
+    # The settings file's own places (run/README.md "Two configs in one checkout"): made once, when used.
     if own in (config.output_file.parent, config.state_file.parent):
         with contextlib.suppress(OSError):  # a folder that cannot be made fails its first write, by name
             own.mkdir(parents=True, exist_ok=True)
