@@ -449,3 +449,31 @@ def test_a_publish_by_hand_is_refused_with_two_sites(sites):
     assert result.returncode == 2
     assert "SITE_NAME: with two sites only the job publishes" in result.stderr
     assert sites.primary.proxy.writes(since) == []
+
+
+def test_the_writers_unchanged_run_confirms_status_json_by_one_fenced_put_and_a_newer_object_stops_it(sites):
+    primary_writing(sites)
+    site, key = sites.primary, "public/status.json"
+    believed = json.loads((site.folder / "state.json").read_text())["site"]["etags"][key]
+    since = time.time()
+
+    assert site.run().returncode == 0, site.log_text()[-2000:]
+
+    assert public_puts(site, since) == [(f"/{sites.bucket}/{key}", 200)]  # one PUT, status.json alone
+    assert [(m, n) for p, m, n in site.proxy.conditions if p.endswith(key)][-1] == (believed, None)
+    body = sites.s3.get_object(Bucket=sites.bucket, Key=key)["Body"].read()
+    assert body != body.rstrip() and json.loads(body)["site"] == "fra1"  # the term's token, after the value
+    assert "status.json confirmed: one PUT" in site.log_text()
+
+    def another_writer_first(path: str) -> None:  # lands between this run's bucket check and its PUT
+        if path.endswith(key):
+            site.proxy.before_put = None
+            sites.s3.put_object(Bucket=sites.bucket, Key=key, Body=body.rstrip())  # another ETag
+
+    site.proxy.before_put = another_writer_first
+    since = time.time()
+
+    site.run()
+
+    assert public_puts(site, since) == [(f"/{sites.bucket}/{key}", 412)]
+    assert "status.json not confirmed: another writer has written it since this site's last PUT" in site.log_text()
