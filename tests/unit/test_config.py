@@ -174,3 +174,11 @@ def test_the_state_names_the_status_endpoint_only_when_it_has_its_own(tmp_path):
     assert run_state.save(path, run_state.bind(run_state.RunState(), own))
     again = run_state.load(path)  # read back whole, not moved aside as damaged
     assert again.source == run_state.source_of(own) and list(tmp_path.iterdir()) == [path]
+
+
+@pytest.mark.parametrize("value", ["4", "61", "ten", "7.5"])
+def test_poll_seconds_is_a_whole_number_from_5_to_60(value):
+    with pytest.raises(ConfigError) as err:
+        parse_config({**SPACES, "POLL_SECONDS": value})
+    assert err.value.variable == "POLL_SECONDS"
+    assert parse_config(SPACES).poll_seconds == 10 and parse_config({**SPACES, "POLL_SECONDS": "5"}).poll_seconds == 5
