@@ -6,7 +6,9 @@
   if (age > max) document.getElementById("stale").hidden = false;
   var tip = document.getElementById("tip"), dot = t.getAttribute("data-decimal");
   function show(bar, i) {
-    var d = bar.getAttribute("data-details").split(",")[i].split(":"), day = new Date(Date.parse(tip.getAttribute("data-first")) + i * 864e5);
+    // "=": a day told like the day before it (bars.py): the nearest day that says it.
+    for (var all = bar.getAttribute("data-details").split(","), j = i; all[j] === "=";) j--;
+    var d = all[j].split(":"), day = new Date(Date.parse(tip.getAttribute("data-first")) + i * 864e5);
     var text = day.toISOString().slice(0, 10) + ": " + (d[0] === "-" ? t.getAttribute("data-no-data") : (d[0] ? say("uptime", "{p}", d[0].replace(".", dot) + "%") : t.getAttribute("data-unknown")) + ", " + say("not-up", "{m}", d[1] || 0));
     bar.setAttribute("aria-valuetext", text); bar.setAttribute("aria-valuenow", i); bar.title = text; tip.textContent = text;
   }
