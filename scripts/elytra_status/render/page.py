@@ -146,8 +146,9 @@ def render_page(
     max_age: int,
     now: datetime,
     language: str = "en",
+    status_file: str = "status.json",
 ) -> str:
-    """index.html for this run."""
+    """index.html for this run. Its script reads status_file (beside it) for when the status was last confirmed."""
     from babel.numbers import get_decimal_symbol
 
     words = Words(language)
@@ -176,12 +177,19 @@ def render_page(
             },
             backups={**document["backups"], "words": words(BACKUP_WORDS[document["backups"]["last_backup_status"]])},
             updated_at=document["updated_at"],
+            status_file=status_file,
+            headline_key=headline_key(document),
             max_age=max_age,
             decimal=get_decimal_symbol(language),
             script=FRESHNESS_SCRIPT,
             script_hash=csp_hash(FRESHNESS_SCRIPT),
         )
     )
+
+
+def headline_key(document: dict[str, Any]) -> str:
+    """What the page's script compares with status.json: the page is confirmed only while both say the same."""
+    return f"{document['platform_status']}/{'true' if document['maintenance'] else 'false'}"
 
 
 def render_incident(item: dict[str, Any], page: dict[str, Any], updated_at: str, language: str = "en") -> str:
