@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 
 from support.browser_page import ARTIFACTS, axe_source, browser
 from support.commands import cron_run
@@ -17,6 +18,49 @@ HOSTILE = (
     "[click me](javascript:alert(1)) <a href='javascript:alert(2)'>a</a> "
     "שירות האחסון מושבת \u202e reversed \u202c " + "long " * 2000
 )
+
+
+def where(base: str, name: str) -> tuple[str, str]:
+    """The bucket and key of a public file under base (the moto bucket's public folder URL)."""
+    bucket, folder = base.split("/", 3)[3].split("/", 1)
+    return bucket, f"{folder}/{name}"
+
+
+def put_public(s3, base: str, name: str, body: bytes, content_type: str) -> None:
+    bucket, key = where(base, name)
+    s3.put_object(Bucket=bucket, Key=key, Body=body, ACL="public-read", ContentType=content_type)
+
+
+def stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_page_at(s3, base: str, moment: datetime) -> None:
+    """index.html as a run at moment would have built it: the same page, its build time moved."""
+    page = requests.get(f"{base}/index.html", timeout=10).text
+    built = re.search(r'<time id="updated" datetime="([^"]+)"', page).group(1)
+    page = page.replace(f'datetime="{built}"', f'datetime="{stamp(moment)}"')
+    put_public(s3, base, "index.html", page.encode(), "text/html; charset=utf-8")
+
+
+def confirm_at(s3, base: str, moment: datetime, **changes: str) -> None:
+    """status.json as a confirmation at moment would have put it, with any field changed."""
+    document = requests.get(f"{base}/status.json", timeout=10).json()
+    document.update(updated_at=stamp(moment), **changes)
+    put_public(s3, base, "status.json", json.dumps(document).encode(), "application/json")
+
+
+def checked(tab) -> int:
+    """The seconds the page's freshness line says, once its script has written it."""
+    tab.wait_for_function("() => /\\d/.test(document.getElementById('ago').textContent)")
+    number, unit = re.search(r"(\d+)\xa0(\w+)", tab.locator("#ago").inner_text()).groups()
+    return int(number) * {"h": 3600, "Std": 3600, "min": 60, "Min": 60, "s": 1, "Sek": 1}[unit]
+
+
+def console_errors(tab) -> list[str]:
+    errors: list[str] = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return errors
 
 
 def test_the_page_shows_status_services_incidents_and_maintenance_from_its_own_origin(published):
@@ -30,6 +74,7 @@ def test_the_page_shows_status_services_incidents_and_maintenance_from_its_own_o
                 requests: list[str] = []
                 tab.on("request", lambda r, seen=requests: seen.append(r.url))
                 tab.on("dialog", lambda d: pytest.fail(f"a dialog opened: {d.message}"))
+                errors = console_errors(tab)
                 tab.goto(f"{base}/index.html", wait_until="load")
                 banner = tab.locator(".banner").inner_text()
                 assert "degraded" in banner.lower() or "outage" in banner.lower()
@@ -41,11 +86,15 @@ def test_the_page_shows_status_services_incidents_and_maintenance_from_its_own_o
                 assert incident.locator("li").count() == 3
                 assert tab.locator("article", has_text="Network switch replacement").is_visible()
                 assert tab.locator("#stale").is_hidden()
-                assert "updated just now" in tab.locator("#ago").inner_text()
+                assert checked(tab) < 120  # the status.json of this run: seconds ago
+                assert f"{base}/status.json" in requests and errors == [], errors
                 assert all(url.startswith(base) for url in requests), requests
                 tab.screenshot(path=str(ARTIFACTS / f"page-{width}x{height}-{scheme}.png"), full_page=False)
                 tab.locator(".bar").nth(2).focus()  # a service's bar: its last day is told
                 assert "uptime" in tab.locator("#tip").inner_text() or "no data" in tab.locator("#tip").inner_text()
+                tab.keyboard.press("ArrowLeft")
+                tab.keyboard.press("ArrowLeft")  # a day told "=", like the one before it: no run, no data
+                assert tab.locator("#tip").inner_text().endswith(": no data"), tab.locator("#tip").inner_text()
                 tab.screenshot(path=str(ARTIFACTS / f"page-{width}x{height}-{scheme}-full.png"), full_page=True)
                 context.close()
 
@@ -59,18 +108,88 @@ def test_with_javascript_off_the_status_still_shows(published):
         assert tab.locator(".banner").is_visible()
         assert tab.locator(".svc .state").first.is_visible()
         assert "If that is more than" in tab.content()  # the noscript freshness note
+        built = tab.locator("#updated").get_attribute("datetime")
+        assert built == requests.get(f"{base}/status.json", timeout=10).json()["updated_at"]
+        assert tab.locator("#updated").inner_text().startswith("generated ") and tab.locator("#ago").inner_text() == ""
         context.close()
 
 
-def test_old_data_says_plainly_that_it_may_be_out_of_date(published):
+def test_old_data_says_plainly_that_it_may_be_out_of_date(published, s3):
+    base, _ = published
+    two_hours_ago = datetime.now(UTC) - timedelta(hours=2)
+    build_page_at(s3, base, two_hours_ago)  # the page of a set uploaded two hours ago ...
+    with browser() as chromium:
+        context = chromium.new_context()
+        tab = context.new_page()
+        tab.goto(f"{base}/index.html")  # ... confirmed a minute ago: live, not stale
+        assert checked(tab) < 120 and tab.locator("#stale").is_hidden()
+        confirm_at(s3, base, two_hours_ago)  # ... and not confirmed since: stale
+        tab.reload()
+        assert checked(tab) >= 2 * 3600 - 5
+        assert tab.locator("#stale").is_visible()
+        assert "may be out of date" in tab.locator("#stale").inner_text()
+        context.close()
+
+
+def test_the_freshness_line_says_when_status_json_last_confirmed_the_page_and_ticks(published, s3):
+    """The page built 10 minutes ago, status.json confirmed 42 s ago: "checked 42 s ago", counting up."""
+    base, _ = published
+    build_page_at(s3, base, datetime.now(UTC) - timedelta(minutes=10))
+    confirm_at(s3, base, datetime.now(UTC) - timedelta(seconds=42))
+    with browser() as chromium:
+        context = chromium.new_context()
+        tab = context.new_page()
+        errors = console_errors(tab)
+        with tab.expect_response(lambda r: r.url == f"{base}/status.json") as fetched:
+            tab.goto(f"{base}/index.html")
+        assert fetched.value.status == 200 and fetched.value.request.resource_type == "fetch"
+        first = checked(tab)
+        assert 41 <= first <= 52, first  # the Date header counts whole seconds; the load takes a few
+        assert re.fullmatch(r"· checked \d+\xa0s ago", tab.locator("#ago").inner_text())
+        tab.wait_for_function(f"() => +document.getElementById('ago').textContent.match(/\\d+/)[0] > {first}")
+        assert errors == [], errors  # the CSP lets the fetch through: no "Refused to connect"
+        assert tab.locator("#changed").is_hidden() and tab.locator("#stale").is_hidden()
+        context.close()
+
+
+def test_a_visitor_whose_clock_is_two_hours_fast_still_sees_fresh_data_as_fresh(published):
     base, _ = published
     with browser() as chromium:
         context = chromium.new_context()
         tab = context.new_page()
-        tab.clock.set_fixed_time(datetime.now(UTC) + timedelta(hours=2))  # the visitor comes two hours later
+        tab.clock.set_fixed_time(datetime.now(UTC) + timedelta(hours=2))
         tab.goto(f"{base}/index.html")
-        assert tab.locator("#stale").is_visible()
-        assert "may be out of date" in tab.locator("#stale").inner_text()
+        assert checked(tab) < 120  # from the store's Date header, not the visitor's clock
+        assert tab.locator("#stale").is_hidden()
+        context.close()
+
+
+def test_without_status_json_the_page_tells_its_own_age_quietly(published, s3):
+    base, _ = published
+    build_page_at(s3, base, datetime.now(UTC) - timedelta(minutes=10))
+    bucket, key = where(base, "status.json")
+    s3.put_object_acl(Bucket=bucket, Key=key, ACL="private")  # the fetch is refused (403)
+    with browser() as chromium:
+        context = chromium.new_context()
+        tab = context.new_page()
+        tab.goto(f"{base}/index.html")
+        assert 600 <= checked(tab) < 660  # "checked 10 min ago": the page's own build
+        assert tab.locator("#ago").inner_text() == "· checked 10\xa0min ago"
+        assert tab.locator("#changed").is_hidden() and tab.locator("#stale").is_hidden()
+        context.close()
+
+
+def test_a_newer_status_json_that_says_otherwise_asks_for_a_reload(published, s3):
+    base, _ = published
+    build_page_at(s3, base, datetime.now(UTC) - timedelta(minutes=3))
+    confirm_at(s3, base, datetime.now(UTC), platform_status="outage")  # the page's own status is degraded
+    with browser() as chromium:
+        context = chromium.new_context()
+        tab = context.new_page()
+        tab.goto(f"{base}/index.html")
+        tab.locator("#changed").wait_for(state="visible")
+        assert "reload the page" in tab.locator("#changed").inner_text()
+        assert 180 <= checked(tab) < 240  # what confirmed this page is its build, not the newer file
         context.close()
 
 
@@ -136,6 +255,8 @@ def test_every_page_in_both_languages_light_and_dark_on_desktop_and_phone_passes
                         context = chromium.new_context(viewport=viewport, color_scheme=scheme, bypass_csp=True)
                         tab = context.new_page()
                         tab.goto(f"{base}/{path}", wait_until="load")
+                        if name == "front":
+                            checked(tab)  # the freshness line, before the screenshot
                         assert tab.locator("html").get_attribute("lang") == language
                         # The feed is discoverable and the page is laid out for the phone it is on.
                         assert tab.locator('link[rel="alternate"][type="application/atom+xml"]').count() == 1
@@ -160,7 +281,8 @@ def test_the_german_deployment_speaks_german_with_german_dates_and_numbers(deplo
         text = tab.locator("main").inner_text()
         assert "Aktuelle Vorfälle" in text and "Frühere Vorfälle" in text and "Wartungskalender abonnieren" in text
         assert "starke auswirkung" in text.lower() and "Teilausfall: " in tab.locator(".banner").inner_text()
-        assert "gerade aktualisiert" in tab.locator("#ago").inner_text()
+        checked(tab)
+        assert re.fullmatch(r"· vor \d+\xa0Sek\. geprüft", tab.locator("#ago").inner_text())
         figures = tab.locator(".figures").first.inner_text()
         assert re.search(r"24 Std\. [0-9]+,[0-9]{2}\xa0%", figures), figures  # 99,95 %: the locale's number
         assert re.search(r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}, [0-9]{2}:[0-9]{2} UTC", text), text[:300]  # 02.12.2026

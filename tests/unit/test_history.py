@@ -45,6 +45,19 @@ def test_a_day_with_no_run_is_a_gap_never_a_100():
     assert bar["letters"].endswith("o-o") and bar["details"].split(",")[-2] == "-"
 
 
+def test_a_day_told_like_the_day_before_weighs_one_byte_on_the_page():
+    from elytra_status.render import bars
+
+    memory: dict = {}
+    for day in range(4):
+        history.record(memory, DOC, COMPONENTS, {"platform": 100.0 if day < 2 else 99.5}, at(day))
+    history.record(memory, {"platform_status": "outage", "maintenance": False}, COMPONENTS, {}, at(3, 12, 5))
+    details = bars.day_bar(memory, "platform", at(3))["details"].split(",")
+    assert len(details) == history.DAYS
+    assert details[0] == "-" and set(details[1:-4]) == {"="}  # 86 days with no data: one "-", then "="
+    assert details[-4:] == ["100", "99.5", "=", ":5"]  # each figure is taken the next day; a change said in full
+
+
 def test_ninety_days_are_kept_and_no_more():
     memory: dict = {}
     for day in range(120):

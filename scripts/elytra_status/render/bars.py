@@ -35,7 +35,8 @@ DAYS_OF = NP_("%(state)s: %(n)d day", "%(state)s: %(n)d days")
 
 
 def day_bar(memory: dict[str, Any], subject: str, now: datetime) -> dict[str, Any]:
-    """The 90 days of a subject: a status letter a day ("-" no data), and `uptime:minutes-not-up` a day."""
+    """The 90 days of a subject: a status letter a day ("-" no data), and `uptime:minutes-not-up` a day ("=" as
+    the day before)."""
     letters, details = [], []
     days = memory.get("days", {})
     for day in _last_days(now.date()):
@@ -53,6 +54,8 @@ def day_bar(memory: dict[str, Any], subject: str, now: datetime) -> dict[str, An
         # Compact: "99.95" (all up), "99.95:3" (3 minutes not up), ":3" (no figure yet).
         text = "" if figure is None else f"{round(figure, 2):g}"
         details.append(f"{text}:{not_up}" if not_up else text)
+    # A day told like the day before is "=": runs of equal days (a healthy service's 100s) weigh one byte a day.
+    details[1:] = ["=" if told == prior else told for prior, told in zip(details, details[1:], strict=False)]
     return {
         "letters": "".join(letters),
         "details": ",".join(details),

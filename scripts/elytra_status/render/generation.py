@@ -50,7 +50,9 @@ def render(
             check_document(key, content)
     out = {key: (json.dumps(content, ensure_ascii=False, indent=1) + "\n").encode() for key, content in files.items()}
     language, base = config.page_language, public_base(config)
-    out["index.html"] = page.render_page(files, document, memory, config.status_max_age_seconds, now, language).encode()
+    out["index.html"] = page.render_page(
+        files, document, memory, config.status_max_age_seconds, now, language, status_name(config)
+    ).encode()
     out["history.atom"] = page.render_feed(files, memory.get("changes", []), base, now, language).encode()
     out.update(extras.render(files, document["updated_at"], base, language))
     for key in out:

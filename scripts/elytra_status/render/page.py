@@ -43,8 +43,16 @@ BACKUP_WORDS = {
     "failed": N_("failed"),
     "unknown": N_("unknown"),
 }
+
+
+def compact(script: str) -> str:
+    """The script as the page carries it: no indentation, no comment lines (a page's bytes count, its why not)."""
+    lines = (line.strip() for line in script.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//")) + "\n"
+
+
 # Shown while the page runs its few lines of script; the script's hash goes into the CSP.
-FRESHNESS_SCRIPT = (TEMPLATES / "freshness.js").read_text()
+FRESHNESS_SCRIPT = compact((TEMPLATES / "freshness.js").read_text())
 
 
 @functools.cache
@@ -138,8 +146,9 @@ def render_page(
     max_age: int,
     now: datetime,
     language: str = "en",
+    status_file: str = "status.json",
 ) -> str:
-    """index.html for this run."""
+    """index.html for this run. Its script reads status_file (beside it) for when the status was last confirmed."""
     from babel.numbers import get_decimal_symbol
 
     words = Words(language)
@@ -168,12 +177,19 @@ def render_page(
             },
             backups={**document["backups"], "words": words(BACKUP_WORDS[document["backups"]["last_backup_status"]])},
             updated_at=document["updated_at"],
+            status_file=status_file,
+            headline_key=headline_key(document),
             max_age=max_age,
             decimal=get_decimal_symbol(language),
             script=FRESHNESS_SCRIPT,
             script_hash=csp_hash(FRESHNESS_SCRIPT),
         )
     )
+
+
+def headline_key(document: dict[str, Any]) -> str:
+    """What the page's script compares with status.json: the page is confirmed only while both say the same."""
+    return f"{document['platform_status']}/{'true' if document['maintenance'] else 'false'}"
 
 
 def render_incident(item: dict[str, Any], page: dict[str, Any], updated_at: str, language: str = "en") -> str:
