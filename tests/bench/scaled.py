@@ -1,28 +1,30 @@
 #!/usr/bin/env python3
 """The one-minute cadence at scale: the cron wrapper against a 1,000-monitor replay of Uptime Kuma 2.1+.
 
-    .venv/bin/python tests/bench/scaled.py [--monitors 1000] [--minutes 16] [--profile quiet|badges]
+    .venv/bin/python tests/bench/scaled.py [--monitors 1000] [--minutes 16] [--resident] [--profile quiet|badges]
 
 A replay server answers like Uptime Kuma 2.1+ with UPTIME_KUMA_STATUS_PAGE set (/metrics with ids and
 1d/30d ratios, the published page listing every monitor, its incident history, 7-day badges), in
 front of moto's S3. The wrapper runs as cron runs it (env -i, PATH=/usr/bin:/bin, cwd /) at each
 minute boundary. Nothing in the replay changes, so every run after the first finds nothing new:
 its CPU-seconds (rusage of the wrapper and all its children), Uptime Kuma requests, PUTs and uploads
-are the no-change path's, but for the badge rounds and one PUBLISH_EVERY_SECONDS upload. With
---profile, one more run of job.py under py-spy (threads included), summarized on stdout; the
-collapsed stacks stay in .cache/bench-scaled/profile.txt. Writes its table into tests/bench/RESULTS.md.
+are the no-change path's, but for the badge rounds, the backup relisting (both every 5 minutes) and
+one PUBLISH_EVERY_SECONDS upload. Each no-change run's CPU is also given as a ratio to a floor taken
+in the same run: `python -c "import boto3, requests"` in the venv, started the same way, median of 5
+(after each of the first 5 runs, while the next minute is waited for). --resident measures
+job.py --resident instead, with POLL_SECONDS 10: its CPU-s in a quiet hour (the process's rusage from
+the end of its first run to the end of its last, scaled to an hour), Uptime Kuma requests a minute
+and S3 PUTs an hour. With --profile, one more run of job.py under py-spy (threads included),
+summarized on stdout; the collapsed stacks stay in .cache/bench-scaled/profile.txt. Writes its table
+into tests/bench/RESULTS.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -32,9 +34,10 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(ROOT / "scripts" / "dev"), str(ROOT / "scripts"), str(HERE)]
 
+import cost  # noqa: E402
 import results  # noqa: E402
 from run import BADGE_TYPE, KumaServer, badge_svg, metrics_payload  # noqa: E402
-from stack import Stack  # noqa: E402
+from stack import BACKUP_BUCKET, Stack  # noqa: E402
 
 from elytra_status.infra import timing  # noqa: E402
 
@@ -42,6 +45,10 @@ MARK = "<!-- scaled -->"
 MARK_RESIDENT = "<!-- scaled resident -->"
 WORK = ROOT / ".cache" / "bench-scaled"
 SLUG = "bench"
+POLL_SECONDS = 10
+FLOOR_SAMPLES = 5
+# A run with nothing to fetch asks Uptime Kuma three things: /metrics, the page and its incident history.
+RUN_REQUESTS = 3
 
 
 def serve_21_page(kuma: KumaServer, monitors: int) -> None:
@@ -71,60 +78,14 @@ def serve_21_page(kuma: KumaServer, monitors: int) -> None:
 
 
 def cron_run(env_file: Path, profile: Path | None = None) -> tuple[float, float, str, int]:
-    """One run as cron starts it: wall seconds, CPU-seconds of it and its children, its stdout, exit code."""
+    """One run as cron starts it: wall seconds, CPU-seconds of it and its children, its output, exit code."""
     if profile:
         # py-spy, not pyinstrument: the two sources are read in threads, which pyinstrument does not see.
         argv = [str(ROOT / ".venv/bin/py-spy"), "record", "--rate", "1000", "--threads", "--nonblocking"]
-        argv += ["--format", "raw", "-o", str(profile), "--", str(ROOT / ".venv/bin/python")]
-        argv += [str(ROOT / "scripts/cli/job.py")]
+        argv += ["--format", "raw", "-o", str(profile), "--", str(cost.PYTHON), str(ROOT / "scripts/cli/job.py")]
     else:
         argv = ["bash", str(ROOT / "scripts/generate_and_upload.sh")]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    result = subprocess.run(
-        ["env", "-i", "PATH=/usr/bin:/bin", f"HOME={WORK}", *argv, "--env-file", str(env_file)],
-        capture_output=True,
-        text=True,
-        cwd="/",
-    )
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, result.stdout + result.stderr, result.returncode
-
-
-class Resident:
-    """job.py --resident, started once as its systemd unit would: each run is read off its log and /proc."""
-
-    def __init__(self, env_file: Path, every: float) -> None:
-        argv = [str(ROOT / ".venv/bin/python"), str(ROOT / "scripts/cli/job.py"), "--resident"]
-        argv += ["--every", str(every), "--env-file", str(env_file)]
-        self.log = WORK / "status.log"
-        self.proc = subprocess.Popen(
-            ["env", "-i", "PATH=/usr/bin:/bin", f"HOME={WORK}", *argv], cwd="/", stdout=subprocess.DEVNULL
-        )
-        self.cpu = self._cpu()
-
-    def _cpu(self) -> float:
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(") ", 1)[1].split()
-        ticks = sum(int(x) for x in fields[11:15])  # utime, stime, and the waited-for children's (the AWS CLI)
-        return ticks / os.sysconf("SC_CLK_TCK")
-
-    def next_run(self) -> tuple[float, float, str, int]:
-        """Wait for the next run's closing line: its wall seconds, CPU-seconds, log lines and exit code."""
-        before = self.log.read_text() if self.log.exists() else ""
-        while True:
-            time.sleep(0.05)
-            now = self.log.read_text() if self.log.exists() else ""
-            new = now[len(before) :]
-            closing = re.search(r"run finished in ([0-9.]+)s .*exit (\d+)", new)
-            if closing:
-                cpu, self.cpu = self._cpu() - self.cpu, self._cpu()
-                return float(closing.group(1)), cpu, new, int(closing.group(2))
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(60)
+    return cost.as_cron([*argv, "--env-file", str(env_file)], WORK)
 
 
 def expire_badges(state_file: Path) -> None:
@@ -135,27 +96,11 @@ def expire_badges(state_file: Path) -> None:
     state_file.write_text(json.dumps(state))
 
 
-def summarize(profile: Path, top: int = 30) -> str:
-    """py-spy's collapsed stacks as two lists: where the time goes (inclusive) and where it is spent (self)."""
-    inclusive: dict[str, int] = {}
-    own: dict[str, int] = {}
-    total = 0
-    for line in profile.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")[1:]]  # the thread name goes
-        total += int(count)
-        for frame in set(frames):
-            inclusive[frame] = inclusive.get(frame, 0) + int(count)
-        if frames:
-            own[frames[-1]] = own.get(frames[-1], 0) + int(count)
-
-    def rows(table: dict[str, int]) -> list[str]:
-        ranked = sorted(table.items(), key=lambda item: -item[1])[:top]
-        return [f"  {100 * n / total:5.1f}%  {frame}" for frame, n in ranked]
-
-    return "\n".join(
-        [f"{total} samples at 1 kHz (active only)", "inclusive:", *rows(inclusive), "self:", *rows(own)[:15]]
-    )
+def counters(stack: Stack, kuma: KumaServer, resident: cost.Resident | None = None) -> dict[str, float]:
+    """What has happened so far: Uptime Kuma requests, S3 PUTs, backup listings; the resident's CPU and time."""
+    s3_log = stack.log_text("s3")
+    found = {"kuma": kuma.count, "puts": s3_log.count('"PUT /'), "lists": s3_log.count(f'"GET /{BACKUP_BUCKET}')}
+    return {**found, "cpu": resident.cpu(), "at": time.monotonic()} if resident else found
 
 
 def main() -> int:
@@ -175,6 +120,9 @@ def main() -> int:
     stack = Stack(WORK)
     kuma = KumaServer()
     serve_21_page(kuma, args.monitors)
+    runs: list[dict] = []
+    floors: list[float] = []
+    window: dict[str, float] = {}
     try:
         stack.start_s3()
         stack.seed_s3()
@@ -185,61 +133,68 @@ def main() -> int:
             UPTIME_KUMA_STATUS_PAGE=SLUG,
             MONITOR_IDS="",
             CRITICAL_MONITOR_IDS="",
+            POLL_SECONDS=str(POLL_SECONDS),
         )
-        runs = []
-        resident = Resident(env_file, args.interval) if args.resident else None
+        resident = cost.Resident(env_file, args.interval, WORK / "status.log", WORK) if args.resident else None
         for n in range(args.minutes):
             if resident:
-                asked, puts = kuma.count, stack.log_text("s3").count('"PUT /')
+                before = counters(stack, kuma)
                 wall, cpu, out, code = resident.next_run()
-            elif args.interval >= 60:
-                time.sleep(60 - time.time() % 60)  # the minute boundary, as cron starts it
-            elif n:
-                time.sleep(args.interval)
-            if not resident:
-                asked, puts = kuma.count, stack.log_text("s3").count('"PUT /')
+            else:
+                if args.interval >= 60:
+                    time.sleep(60 - time.time() % 60)  # the minute boundary, as cron starts it
+                elif n:
+                    time.sleep(args.interval)
+                before = counters(stack, kuma)
                 wall, cpu, out, code = cron_run(env_file)
-            runs.append(
-                {
-                    "wall": wall,
-                    "cpu": cpu,
-                    "code": code,
-                    "kuma": kuma.count - asked,
-                    "puts": stack.log_text("s3").count('"PUT /') - puts,
-                    "uploaded": "unchanged since" not in out,
-                }
-            )
+            now = counters(stack, kuma, resident)
+            # One PUT is status.json confirmed; a run that put more uploaded the set.
+            moved = {k: now[k] - before[k] for k in ("kuma", "puts", "lists")}
+            runs.append({"wall": wall, "cpu": cpu, "code": code, **moved, "uploaded": moved["puts"] > 1})
+            runs[-1]["relisted"] = moved["lists"] > 0
             print(json.dumps({"run": n + 1, **{k: round(v, 3) for k, v in runs[-1].items()}}), flush=True)
+            if resident:  # the quiet hour is measured from the end of the first run, which published everything
+                window.setdefault("start", now)
+                window["end"] = now
+            if len(floors) < FLOOR_SAMPLES:
+                floors.append(cost.floor_sample(WORK))
         if resident:
             resident.stop()
+        floors += [cost.floor_sample(WORK) for _ in range(FLOOR_SAMPLES - len(floors))]
+        print(json.dumps({"floor": [round(f, 3) for f in floors]}), flush=True)
         if args.profile:
             if args.profile == "badges":
                 expire_badges(WORK / "state.json")
             _, cpu, out, code = cron_run(env_file, profile=WORK / "profile.txt")
             print(f"profiled {args.profile} run: exit {code}, {cpu:.2f} CPU-s with py-spy attached")
-            print(summarize(WORK / "profile.txt"))
+            print(cost.summarize(WORK / "profile.txt"))
     finally:
         stack.stop_all()
         kuma.httpd.shutdown()
-    section = report(runs, args)
+    section = report(runs, args, floors, window)
     results.write_section(MARK_RESIDENT if args.resident else MARK, section)
     print(section)
     return 0
 
 
-def report(runs: list[dict], args: argparse.Namespace) -> str:
-    """The table, and an hour of cron built from the measured parts: 60 runs, 12 badge rounds, 6 uploads."""
+def report(runs: list[dict], args: argparse.Namespace, floors: list[float], window: dict[str, dict]) -> str:
+    """The table, the ratio to the floor, and an hour: for cron built from the measured parts (60 runs,
+    12 badge rounds, 6 uploads), for the resident process measured."""
     later = runs[1:] or runs
-    quiet = [r for r in later if not r["uploaded"] and r["kuma"] <= 3]
-    badges = [r for r in later if not r["uploaded"] and r["kuma"] > 3]
+    # Between two resident runs come its quiet polls of /metrics, one each POLL_SECONDS (one more when a poll
+    # lands on the other side of a closing line).
+    polls = round(args.interval / POLL_SECONDS) if args.resident else 0
+    unchanged = [r for r in later if not r["uploaded"] and not r["relisted"]]
+    quiet = [r for r in unchanged if r["kuma"] <= RUN_REQUESTS + polls + min(polls, 1)]
+    badges = [r for r in later if not r["uploaded"] and r not in quiet]
     uploads = [r for r in later if r["uploaded"]]
+    floor = statistics.median(floors)
     base = statistics.median([r["cpu"] for r in quiet]) if quiet else float("nan")
-    fetched = sum(r["kuma"] - 3 for r in badges)
+    fetched = sum(r["kuma"] - RUN_REQUESTS - polls for r in badges)
     per_badge = sum(r["cpu"] - base for r in badges) / fetched if fetched else float("nan")
-    per_upload = statistics.mean([r["cpu"] - base - (r["kuma"] - 3) * per_badge for r in uploads] or [float("nan")])
-    # Each monitor's 7-day badge is asked at most once every BADGE_CACHE_SECONDS (300 s): 12 times an
-    # hour at most (on minute boundaries it comes to once in 6 minutes).
-    hour = 60 * base + 12 * args.monitors * per_badge + 6 * per_upload
+    per_upload = statistics.mean(
+        [r["cpu"] - base - (r["kuma"] - RUN_REQUESTS - polls) * per_badge for r in uploads] or [float("nan")]
+    )
     minutes = len(runs) * max(args.interval, 1) / 60
 
     def row(name: str, values: list[float], unit: str = "{:.2f}") -> str:
@@ -250,23 +205,59 @@ def report(runs: list[dict], args: argparse.Namespace) -> str:
             f" | {unit.format(max(values))} |"
         )
 
+    what = "from one run's end to the next, the polls between included" if args.resident else "a run"
+    # The resident's runs pay no start and no imports: the ratio to the floor is cron's.
+    ratio = (
+        []
+        if args.resident
+        else [
+            row(
+                f"**no-change run / floor** ({len(unchanged)} runs neither uploading nor relisting; target <= 1.0)",
+                [r["cpu"] / floor for r in unchanged],
+            )
+        ]
+    )
     lines = [
-        "| measure (runs after the first) | median | min | max |",
+        f"| measure (runs after the first; CPU-seconds {what}) | median | min | max |",
         "| --- | ---: | ---: | ---: |",
-        row(f"CPU-seconds, run with nothing to fetch or upload ({len(quiet)} runs)", [r["cpu"] for r in quiet]),
-        row(f"CPU-seconds, run that fetched expired badges ({len(badges)} runs)", [r["cpu"] for r in badges]),
-        row(f"CPU-seconds, run that uploaded ({len(uploads)} runs)", [r["cpu"] for r in uploads]),
+        row(f"CPU-seconds, nothing to fetch or upload ({len(quiet)} runs)", [r["cpu"] for r in quiet]),
+        row(
+            f"CPU-seconds, fetched expired badges or relisted backups ({len(badges)} runs)", [r["cpu"] for r in badges]
+        ),
+        row(f"CPU-seconds, uploaded the set ({len(uploads)} runs)", [r["cpu"] for r in uploads]),
+        row(f'floor: CPU-seconds of `python -c "{cost.FLOOR_CODE}"` ({len(floors)} times)', floors, "{:.3f}"),
+        *ratio,
         row("wall seconds a run", [r["wall"] for r in later]),
         row("Uptime Kuma requests a run", [r["kuma"] for r in later], "{:.0f}"),
         "",
-        f"- CPU-seconds an hour, built from the parts: **{hour:.1f}** (target <= 36) ="
-        f" 60 runs x {base:.3f} + 12 x {args.monitors} badges x {per_badge * 1000:.2f} ms"
-        f" + 6 uploads (PUBLISH_EVERY_SECONDS) x {per_upload:.2f} s over a no-change run",
-        f"- CPU-seconds an hour at this run's own mix (mean x 60): {statistics.mean(r['cpu'] for r in later) * 60:.1f}",
-        f"- Uptime Kuma requests a minute, mean over {len(runs)} runs: "
-        f"**{sum(r['kuma'] for r in runs) / minutes:.1f}** (1 /metrics, the page, its incident history,"
-        f" and each monitor's 7-day badge once in 5 minutes: 3 + {args.monitors}/5 = {3 + args.monitors / 5:.0f})",
-        f"- uploads: {len(uploads)} of {len(later)} later runs;"
+    ]
+    if args.resident and window.get("end", {}).get("at", 0) > window.get("start", {}).get("at", 0):
+        start, end = window["start"], window["end"]
+        seconds = end["at"] - start["at"]
+        lines += [
+            f"- measured over {seconds / 60:.1f} minutes after the first run, POLL_SECONDS {POLL_SECONDS}:",
+            f"  CPU-seconds in a quiet hour: **{(end['cpu'] - start['cpu']) * 3600 / seconds:.1f}** (target <= 36;"
+            " the process's rusage, the AWS CLI's included, scaled to an hour)",
+            f"- Uptime Kuma requests a minute: **{(end['kuma'] - start['kuma']) * 60 / seconds:.1f}**"
+            f" ({60 // POLL_SECONDS} polls of /metrics, a run's 3, and each monitor's 7-day badge once in 5 minutes)",
+            f"- S3 PUTs an hour: **{(end['puts'] - start['puts']) * 3600 / seconds:.0f}**",
+        ]
+    else:
+        hour = 60 * base + 12 * args.monitors * per_badge + 6 * per_upload
+        # Each monitor's 7-day badge is asked at most once every BADGE_CACHE_SECONDS (300 s): 12 times an
+        # hour at most (on minute boundaries it comes to once in 6 minutes).
+        lines += [
+            f"- CPU-seconds an hour, built from the parts: **{hour:.1f}** (target <= 36) ="
+            f" 60 runs x {base:.3f} + 12 x {args.monitors} badges x {per_badge * 1000:.2f} ms"
+            f" + 6 uploads (PUBLISH_EVERY_SECONDS) x {per_upload:.2f} s over a no-change run",
+            "- CPU-seconds an hour at this run's own mix (mean x 60):"
+            f" {statistics.mean(r['cpu'] for r in later) * 60:.1f}",
+            f"- Uptime Kuma requests a minute, mean over {len(runs)} runs: "
+            f"**{sum(r['kuma'] for r in runs) / minutes:.1f}** (1 /metrics, the page, its incident history,"
+            f" and each monitor's 7-day badge once in 5 minutes: 3 + {args.monitors}/5 = {3 + args.monitors / 5:.0f})",
+        ]
+    lines += [
+        f"- uploads: {len(uploads)} of {len(later)} later runs; backup relistings: {sum(r['relisted'] for r in later)};"
         f" S3 PUTs: {sum(r['puts'] for r in runs)}, {sum(r['puts'] for r in later)} of them after the first run",
         f"- exit codes: {sorted({r['code'] for r in runs})}",
     ]
