@@ -107,6 +107,7 @@ def test_a_deleted_public_object_is_restored_by_the_next_run(moto, s3, job_env, 
 
     result = cron_run("generate_and_upload.sh", env_file, tmp_path)
 
+    assert "full run: public/status.json is missing" in result.stdout  # the quiet run's HEAD saw it
     assert "the bucket's set is not the one this state last published: public/status.json is missing" in result.stdout
     assert (
         json.loads(s3.get_object(Bucket=status_bucket, Key="public/status.json")["Body"].read())["schema_version"] == 1

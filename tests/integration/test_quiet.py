@@ -76,15 +76,3 @@ def test_a_damaged_record_other_settings_or_a_changed_state_make_the_run_full(jo
     state = Path(job_env["STATE_FILE"])
     state.write_text(state.read_text())  # the operator restored or edited it
     assert "full run: STATE_FILE changed" in cron_run("generate_and_upload.sh", other, tmp_path).stdout
-
-
-def test_a_lost_polled_object_makes_the_run_full_and_is_restored(moto, s3, job_env, status_bucket, tmp_path):
-    env_file = write_env(tmp_path / "job.env", job_env)
-    cron_run("generate_and_upload.sh", env_file, tmp_path)
-    s3.delete_object(Bucket=status_bucket, Key="public/api/v2/summary.json")
-
-    result = cron_run("generate_and_upload.sh", env_file, tmp_path)
-
-    assert "full run: public/api/v2/summary.json is missing" in result.stdout
-    assert "uploading:" in result.stdout
-    assert s3.get_object(Bucket=status_bucket, Key="public/api/v2/summary.json")["ContentLength"] > 0

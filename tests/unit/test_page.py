@@ -9,6 +9,14 @@ import pytest
 
 from elytra_status.render import history
 
+DEGRADED = {
+    "platform_status": "degraded",
+    "maintenance": False,
+    "updated_at": "2026-11-28T12:00:00Z",
+    "uptime": {"last_24h": 99.9, "last_7d": None, "last_30d": None},
+    "backups": {"last_backup_status": "success", "last_backup_time": None},
+}
+
 
 def test_the_page_weighs_under_60_kb_with_50_services_and_90_days():
     from elytra_status.kuma.published import PageGroup, PageMonitor, PublishedPage
@@ -24,13 +32,7 @@ def test_the_page_weighs_under_60_kb_with_50_services_and_90_days():
                 g + 1, f"Group {g}", tuple(PageMonitor(g * 10 + i + 1, f"Service {g}-{i}", "http") for i in range(10))
             )
         )
-    document = {
-        "platform_status": "degraded",
-        "maintenance": False,
-        "updated_at": "2026-11-28T12:00:00Z",
-        "uptime": {"last_24h": 99.9, "last_7d": None, "last_30d": None},
-        "backups": {"last_backup_status": "success", "last_backup_time": None},
-    }
+    document = dict(DEGRADED)
     files = bundle.build(document, published, {i: i % 4 for i in range(1, 51)}, None, BundleMemory(), "", now)
     memory: dict = {}
     for back in range(120, 0, -1):  # four months of runs, a run every 6 hours
@@ -55,13 +57,7 @@ def _front(
     published = PublishedPage(
         "small", "Small", [PageGroup(1, "Services", (PageMonitor(1, "API", "http"), PageMonitor(2, "Web", "http")))]
     )
-    document = {
-        "platform_status": "degraded",
-        "maintenance": False,
-        "updated_at": "2026-11-28T12:00:00Z",
-        "uptime": {"last_24h": 99.9, "last_7d": None, "last_30d": None},
-        "backups": {"last_backup_status": "success", "last_backup_time": None},
-    }
+    document = dict(DEGRADED)
     files = bundle.build(document, published, {1: 0, 2: 1}, None, BundleMemory(), "", when)
     return page_module.render_page(files, document, {}, 900, when, language, status_file), document
 
