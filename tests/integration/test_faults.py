@@ -93,7 +93,9 @@ def test_no_current_data_after_a_restart_is_one_rule_in_every_file(base_env, kum
     unknown = [part for part in read("badge.json")["message"].split(" · ") if "Keyword OK" in part]
     assert unknown and all(part.startswith("Status unknown: ") for part in unknown)
     [today] = read("history.json")["days"]
-    assert today["worst"]["m3"] == "unknown" and "unknown" in today["minutes"]["m3"]
+    # Each minute counts once: two runs in one minute count it for the first; a second minute is the unknown's.
+    counts = today["minutes"]["m3"]
+    assert today["worst"]["m3"] == "unknown" and counts in ({"operational": 1}, {"operational": 1, "unknown": 1})
     assert read("api/status-page/heartbeat/elytra")["heartbeatList"]["3"] == []  # no beat invented
 
 

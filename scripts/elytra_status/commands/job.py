@@ -8,7 +8,6 @@ import time
 
 from elytra_status.commands import common
 from elytra_status.infra import exits, settings
-from elytra_status.run import resident
 from elytra_status.run.job import run_and_report, wrapper_event
 
 
@@ -39,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     elif config is None:
         code, reason = exits.EXIT_CONFIG, "bad config"
     elif args.resident:
+        from elytra_status.run import resident  # a cron run, quiet most minutes, needs none of it
+
         return resident.serve(config, args.env_file, args.every, poll=args.poll, watchdog=args.watchdog)
     else:
         code, reason = run_and_report(config, started)

@@ -57,16 +57,22 @@ def make_pool(retries: int = 2) -> Any:
 
 def describe_failure(exc: Exception, timeout: tuple[float, float]) -> str:
     """What went wrong with a request, in words an operator can act on; a hang is said to be one."""
-    import requests
+    import sys
+
     import urllib3
 
+    # requests' classes only when requests is in use: a urllib3 caller (the heartbeat) never imports it.
+    requests = sys.modules.get("requests")
     text = str(exc)
-    if isinstance(exc, requests.exceptions.SSLError | urllib3.exceptions.SSLError) or "SSLError" in text:
+    tls = (urllib3.exceptions.SSLError, *((requests.exceptions.SSLError,) if requests else ()))
+    if isinstance(exc, tls) or "SSLError" in text:
         return "TLS error: the certificate is not trusted or not for this host"
     # With retries, requests wraps a read timeout in a ConnectionError: the text still tells.
-    if isinstance(exc, requests.exceptions.ConnectTimeout) or "ConnectTimeoutError" in text:
+    connect = (urllib3.exceptions.ConnectTimeoutError, *((requests.exceptions.ConnectTimeout,) if requests else ()))
+    if isinstance(exc, connect) or "ConnectTimeoutError" in text:
         return f"timed out: no connection within {timeout[0]:g}s"
-    if isinstance(exc, requests.exceptions.ReadTimeout) or "Read timed out" in text:
+    read = (urllib3.exceptions.ReadTimeoutError, *((requests.exceptions.ReadTimeout,) if requests else ()))
+    if isinstance(exc, read) or "Read timed out" in text:
         return f"timed out: no answer within {timeout[1]:g}s"
     if "Name or service not known" in text or "resolve" in text or "nodename" in text:
         return "its host name does not resolve (DNS)"

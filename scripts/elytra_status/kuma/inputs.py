@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
-from urllib.parse import urlsplit
 
 from elytra_status.kuma.metrics import wanted_lines
 
@@ -32,13 +31,13 @@ class Inputs:
     published); of the page and its incident history the whole body does.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, base: str) -> None:
+        self.base = base.rstrip("/")  # UPTIME_KUMA_URL: paths are kept relative to it, as the quiet run asks them
         self.parts: dict[str, str] = {}
 
     def hook(self, response: Any, *args: Any, **kwargs: Any) -> Any:
-        if response.status_code == 200 and response.request.method == "GET":
-            where = urlsplit(response.url)
-            path = where.path + (f"?{where.query}" if where.query else "")
+        if response.status_code == 200 and response.request.method == "GET" and response.url.startswith(self.base):
+            path = response.url[len(self.base) :]
             metrics = path.endswith("/metrics")
             body = "\n".join(wanted_lines(response.text)).encode() if metrics else response.content
             self.parts[path] = hashlib.sha256(body).hexdigest()

@@ -29,7 +29,7 @@ def push_params(url: str, status: str, message: str, duration_ms: int) -> tuple[
 
 
 def ping(
-    config: Config, ok: bool, reason: str, duration_ms: int, session: Any = None, ok_message: str | None = None
+    config: Config, ok: bool, reason: str, duration_ms: int, pool: Any = None, ok_message: str | None = None
 ) -> bool:
     """Report up (with the duration) or down (with the reason); a failed ping is logged, never raised.
 
@@ -37,24 +37,28 @@ def ping(
     """
     if not config.heartbeat_url:
         return False
-    session = session or http_session.make_session(retries=1)
+    import urllib3
+
+    # A urllib3 pool, not requests: a quiet run (run/quiet.py) imports nothing it does not use.
+    pool = pool or http_session.make_pool(retries=1)
     url = config.heartbeat_url
     masked = mask_url(url)
     message = (ok_message or "OK") if ok else reason[:200]
     timeout = http_session.request_timeout(config.http_timeout_seconds)
+    wait = urllib3.Timeout(connect=timeout[0], read=timeout[1])
     try:
         if "/api/push/" in urlsplit(url).path:
             base, params = push_params(url, "up" if ok else "down", message, duration_ms)
-            response = session.get(base, params=params, timeout=timeout)
+            response = pool.request("GET", base, fields=params, timeout=wait, redirect=False)
         else:
             # healthchecks.io: the URL itself for success, URL/fail for failure; the body is shown in its log.
             target = url if ok else f"{url.rstrip('/')}/fail"
-            response = session.post(target, data=message.encode(), timeout=timeout)
+            response = pool.request("POST", target, body=message.encode(), timeout=wait, redirect=False)
     except Exception as exc:  # noqa: BLE001 - a heartbeat must never fail the run
         log.warning("heartbeat %s not delivered: %s", masked, http_session.describe_failure(exc, timeout))
         return False
-    if response.status_code >= 400:
-        log.warning("heartbeat %s answered HTTP %s", masked, response.status_code)
+    if response.status >= 400:
+        log.warning("heartbeat %s answered HTTP %s", masked, response.status)
         return False
     log.info("heartbeat %s: %s", masked, "up" if ok else f"down ({message})")
     return True

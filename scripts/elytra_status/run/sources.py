@@ -87,7 +87,7 @@ def collect(
     backup_listing: dict[str, Any] | None,
 ) -> StatusRun:
     """Read both sources side by side within the deadline; a failed source becomes `unknown`."""
-    inputs = Inputs()
+    inputs = Inputs(config.uptime_kuma_url)
     session = inputs.watch(http_session.make_session())
     kuma_started = _start(lambda: uptime_kuma_client.read_kuma(config, session, deadline, memory))
     if backup_listing is None:  # status.py by hand: a fresh listing
