@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from elytra_status.infra import atomic, timing
-from elytra_status.judge.rules import platform_status, platform_uptime
 from elytra_status.kuma.metrics import MAINTENANCE
 
 if TYPE_CHECKING:
@@ -77,6 +76,9 @@ def build_document(
     kuma: KumaReport | None, backups: BackupReport | None, config: Config, now: datetime
 ) -> dict[str, Any]:
     """The public document. Only enums, numbers and timestamps: nothing internal can leak."""
+    # Here, not at the top: a quiet run (run/quiet.py) checks and puts up a document, and never judges one.
+    from elytra_status.judge.rules import platform_status, platform_uptime
+
     monitors = kuma.monitors if kuma else None
     last_time = backups.last_backup_time if backups else None
     return {
