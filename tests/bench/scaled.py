@@ -10,8 +10,8 @@ minute boundary. Nothing in the replay changes, so every run after the first fin
 its CPU-seconds (rusage of the wrapper and all its children), Uptime Kuma requests, PUTs and uploads
 are the no-change path's, but for the badge rounds, the backup relisting (both every 5 minutes) and
 one PUBLISH_EVERY_SECONDS upload. Each no-change run's CPU is also given as a ratio to a floor taken
-in the same run: `python -c "import boto3, requests"` in the venv, started the same way, median of 5
-(after each of the first 5 runs, while the next minute is waited for). --resident measures
+in the same run: `python -c "import boto3, requests"` in the venv, started the same way, once a minute at
+the half minute (as idle before it as a run is at its minute), the median. --resident measures
 job.py --resident instead, with POLL_SECONDS 10: its CPU-s in a quiet hour (the process's rusage from
 the end of its first run to the end of its last, scaled to an hour), Uptime Kuma requests a minute
 and S3 PUTs an hour. With --profile, one more run of job.py under py-spy (threads included),
@@ -156,7 +156,12 @@ def main() -> int:
             if resident:  # the quiet hour is measured from the end of the first run, which published everything
                 window.setdefault("start", now)
                 window["end"] = now
-            if len(floors) < FLOOR_SAMPLES:
+            if not resident and args.interval >= 60:
+                # Half a minute later, as idle as the run was at its minute: a floor taken warm, right after
+                # the run loaded Python, would be cheaper than the cron runs it is compared with.
+                time.sleep(max(0.0, 30 - time.time() % 60))
+                floors.append(cost.floor_sample(WORK))
+            elif len(floors) < FLOOR_SAMPLES:
                 floors.append(cost.floor_sample(WORK))
         if resident:
             resident.stop()

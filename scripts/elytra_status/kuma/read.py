@@ -100,6 +100,9 @@ def fill_uptime(
     if cache is not None:
         wanted = [(m, w) for m, w in wanted if not _from_cache(m, w, cache)]
     if wanted:
+        # One time for the round, its start: the badges expire together, in one run every 5 minutes (the one
+        # that lists the backups again), never a few at a time in the runs after.
+        fetched = timing.iso_z(timing.utc_now())
         connections = http_session.make_pool()
         with ThreadPoolExecutor(max_workers=BADGE_WORKERS) as pool:
             results = pool.map(
@@ -109,7 +112,7 @@ def fill_uptime(
                 if percent is not None:
                     monitor.uptime[window] = Figure(percent, f"badge:{BADGE_HOURS[window]}h")
                     if cache is not None and window != "24h":
-                        cache[f"{monitor.id}/{BADGE_HOURS[window]}"] = [str(percent), timing.iso_z(timing.utc_now())]
+                        cache[f"{monitor.id}/{BADGE_HOURS[window]}"] = [str(percent), fetched]
     for monitor in monitors:
         for window in WINDOWS:
             if window not in monitor.uptime and window not in monitor.gaps:
