@@ -43,7 +43,7 @@ def build_page_at(s3, base: str, moment: datetime) -> None:
     put_public(s3, base, "index.html", page.encode(), "text/html; charset=utf-8")
 
 
-def confirm_at(s3, base: str, moment: datetime, **changes: str) -> None:
+def confirm_at(s3, base: str, moment: datetime, **changes: object) -> None:
     """status.json as a confirmation at moment would have put it, with any field changed."""
     document = requests.get(f"{base}/status.json", timeout=10).json()
     document.update(updated_at=stamp(moment), **changes)
@@ -179,10 +179,17 @@ def test_without_status_json_the_page_tells_its_own_age_quietly(published, s3):
         context.close()
 
 
-def test_a_newer_status_json_that_says_otherwise_asks_for_a_reload(published, s3):
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"platform_status": "outage"},  # the page's own status is degraded
+        {"backups": {"last_backup_status": "failed", "last_backup_time": None}},  # its backups were a success
+    ],
+)
+def test_a_newer_status_json_that_says_otherwise_asks_for_a_reload(published, s3, changes):
     base, _ = published
     build_page_at(s3, base, datetime.now(UTC) - timedelta(minutes=3))
-    confirm_at(s3, base, datetime.now(UTC), platform_status="outage")  # the page's own status is degraded
+    confirm_at(s3, base, datetime.now(UTC), **changes)
     with browser() as chromium:
         context = chromium.new_context()
         tab = context.new_page()

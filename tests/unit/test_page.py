@@ -85,9 +85,11 @@ def test_the_page_names_its_status_json_and_the_status_it_shows_for_its_script()
 
     html, document = _front(status_file="elytra.json")  # STATUS_BUCKET_KEY=public/elytra.json
     assert 'data-src="elytra.json"' in html
-    # What the script builds from the fetched file: platform_status + "/" + maintenance, as JavaScript says it.
+    # What the script builds from the fetched file: status, maintenance and backups joined by "/", as JavaScript
+    # says them.
     said = json.loads(json.dumps(document))
-    assert f'data-status="{said["platform_status"]}/{json.dumps(said["maintenance"])}"' in html
+    key = f"{said['platform_status']}/{json.dumps(said['maintenance'])}/{said['backups']['last_backup_status']}"
+    assert f'data-status="{key}"' in html
 
 
 def test_nothing_on_the_page_moves_with_the_clock_so_the_change_gate_never_sees_the_freshness_line():

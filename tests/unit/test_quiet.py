@@ -20,7 +20,9 @@ def test_until_is_the_first_thing_due_by_time_alone():
     older = NOW - timedelta(hours=49, minutes=59)
     assert quiet.quiet_until(NOW, [], [older], 25) == older + timedelta(hours=50)
     late = datetime(2026, 12, 6, 23, 58, tzinfo=UTC)  # the UTC day's end: history's day turns
-    assert quiet.quiet_until(late, [], [], 25) == datetime(2026, 12, 7, tzinfo=UTC)
+    assert quiet.quiet_until(late, [], [], 25) == datetime(2026, 12, 6, 23, 59, tzinfo=UTC)
+    last = datetime(2026, 12, 6, 23, 59, 0, tzinfo=UTC)  # the day's last minute: the next run is full too
+    assert quiet.quiet_until(last, [], [], 25) == last
 
 
 def test_something_already_due_leaves_no_quiet_time():

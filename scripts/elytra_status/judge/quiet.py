@@ -29,7 +29,9 @@ def quiet_until(
     max age or twice it, the UTC day's end (history's day), and QUIET_MAX_SECONDS."""
     moments = [
         now + timedelta(seconds=QUIET_MAX_SECONDS),
-        (now + timedelta(days=1)).replace(hour=0, minute=0, second=0),
+        # The day's last minute: its run and the next day's first are full, so history's minutes and the
+        # closing of yesterday's figures fall on the right day.
+        (now + timedelta(days=1)).replace(hour=0, minute=0, second=0) - timedelta(minutes=1),
     ]
     moments += [moment for moment in due if moment is not None]
     for newest in newest_backups:

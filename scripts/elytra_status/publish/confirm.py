@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from elytra_status.infra import timing
 from elytra_status.infra.logs import log
 from elytra_status.infra.settings import Config
 from elytra_status.infra.signed_s3 import SignedS3, SignedS3Error
@@ -26,8 +27,11 @@ def confirm(
     generator: str,
     store: SignedS3,
     fence: Fence | None = None,
+    until: float | None = None,
 ) -> bool:
-    """PUT this run's status.json (fenced in two-site mode); True when the store took it. Logs the outcome."""
+    """PUT this run's status.json (fenced in two-site mode); True when the store took it. Logs the outcome.
+
+    until: two sites, the lease's end (timing.lease_clock()): as for the set's PUTs, none is sent after it."""
     key = config.status_bucket_key
     data = status_doc.to_bytes(document)
     try:
@@ -56,6 +60,9 @@ def confirm(
             log.error("status.json not confirmed: %s", exc)
             return False
         headers.update({"If-Match": etag} if etag else {"If-None-Match": "*"})
+    if until is not None and timing.lease_clock() >= until:
+        log.error("status.json not confirmed: the site's lease ran out before its PUT")
+        return False
     try:
         answer = store.request("PUT", key, body=data, headers=headers)
     except SignedS3Error as exc:

@@ -57,7 +57,7 @@ def ping(
     except Exception as exc:  # noqa: BLE001 - a heartbeat must never fail the run
         log.warning("heartbeat %s not delivered: %s", masked, http_session.describe_failure(exc, timeout))
         return False
-    if response.status >= 400:
+    if response.status >= 300:  # a redirect is not followed: the push URL must be the one that answers
         log.warning("heartbeat %s answered HTTP %s", masked, response.status)
         return False
     log.info("heartbeat %s: %s", masked, "up" if ok else f"down ({message})")

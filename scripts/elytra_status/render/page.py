@@ -188,8 +188,10 @@ def render_page(
 
 
 def headline_key(document: dict[str, Any]) -> str:
-    """What the page's script compares with status.json: the page is confirmed only while both say the same."""
-    return f"{document['platform_status']}/{'true' if document['maintenance'] else 'false'}"
+    """What the page's script compares with status.json: the page is confirmed only while both say the same
+    status, maintenance and backup status (its uptime figures move by hundredths and are not compared)."""
+    maintenance = "true" if document["maintenance"] else "false"
+    return f"{document['platform_status']}/{maintenance}/{document['backups']['last_backup_status']}"
 
 
 def render_incident(item: dict[str, Any], page: dict[str, Any], updated_at: str, language: str = "en") -> str:

@@ -71,7 +71,8 @@ def run(config: settings.Config, now: Any, notes: list[str] | None = None) -> tu
     announced = announcements.after_run(config, state.history, code, turn[0] if turn else None, signed)
     if announced and announced.note and notes is not None:
         notes.append(announced.note)
-    whole = saved and code == exits.EXIT_OK and not reason and not (announced and announced.pending)
+    # Whole: nothing left for the next run to do (an announcement not known to be sent is such a thing).
+    whole = saved and code == exits.EXIT_OK and not reason and (announced is None or announced.pending == 0)
     if whole and not turn and seen and seen[0][1]:
         quiet.remember(config, state, seen[0][0], now)
     return code, reason, turn[0].line(config.site_role or "") if turn else None
@@ -176,7 +177,8 @@ def reconfirm(
     if run.failed_sources or (taken and (not taken[0].healthy or taken[0].may_upload(config))):
         return False
     fenced = fence.Fence(taken[0].term, state.site, signed) if taken else None
-    return confirm(config, run.document, now, state.published, state.generator, signed, fenced)
+    until = taken[0].until if taken else None
+    return confirm(config, run.document, now, state.published, state.generator, signed, fenced, until)
 
 
 def audit(

@@ -19,7 +19,7 @@ def run(config: settings.Config, notes: list[str] | None = None) -> tuple[int, s
     # The full run's imports (the renderers, the AWS CLI's upload, boto3): a quiet run needs none of them.
     from elytra_status.run import full
 
-    return full.run(config, now, notes)
+    return full.run(config, timing.utc_now(), notes)  # now: after the quiet run's reads, if there were any
 
 
 def wrapper_event(event: str, signal_number: int) -> tuple[int, str]:

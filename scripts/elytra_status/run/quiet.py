@@ -20,7 +20,7 @@ from elytra_status.infra.logs import log
 from elytra_status.infra.settings import Config
 from elytra_status.infra.timing import Deadline, DeadlineExceeded
 from elytra_status.judge import quiet
-from elytra_status.kuma.metrics import wanted_lines
+from elytra_status.kuma.metrics import is_whole, wanted_lines
 
 VERSION = 1
 MAX_RECORD_BYTES = 64 * 1024
@@ -127,7 +127,12 @@ def remember(config: Config, state: Any, run: Any, now: datetime) -> None:
         return  # no listing kept: the next run lists the backups again
     later = timing.parse_iso_z
     due = [later(state.backups["at"]) + timedelta(seconds=LISTING_KEEP_SECONDS)]
-    due += [later(fetched) + timedelta(seconds=BADGE_CACHE_SECONDS) for _, fetched in state.kuma.badges.values()]
+    # A badge kept but no longer asked (its monitor left the page) or a hold that has ended is not due: only
+    # the moments still ahead count.
+    ahead = [later(fetched) + timedelta(seconds=BADGE_CACHE_SECONDS) for _, fetched in state.kuma.badges.values()]
+    if config.notify_urls and state.history.get("changes"):  # a status change waits NOTIFY_HOLD_SECONDS
+        ahead.append(later(state.history["changes"][-1]["at"]) + timedelta(seconds=config.notify_hold_seconds))
+    due += [moment for moment in ahead if moment > now]
     if "at" in state.published:
         due.append(later(state.published["at"]) + timedelta(seconds=config.publish_every_seconds))
     if state.site.get("lease_checked_at"):
@@ -150,6 +155,14 @@ def remember(config: Config, state: Any, run: Any, now: datetime) -> None:
 def attempt(config: Config, now: datetime) -> bool:
     """A quiet run, when the record allows one and Uptime Kuma answers as before: True when it confirmed
     status.json; False (logged) when a full run must follow."""
+    try:
+        return _attempt(config, now)
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong here, the full run still happens
+        log.warning("quiet run: unexpected %s; a full run instead", type(exc).__name__)
+        return False
+
+
+def _attempt(config: Config, now: datetime) -> bool:
     path = record_path(config)
     record = load(path)
     if record is None:
@@ -201,10 +214,13 @@ def repeated_reads(config: Config, now: datetime, record: dict[str, Any], pool: 
             return f"{path.split('?')[0]} answered HTTP {answer.status}"
         body = answer.data
         if metrics:
+            text = body.decode("utf-8", errors="replace")
+            if not is_whole(text):  # cut, or not metrics: a full run says so and uses none of it
+                return "/metrics answered a cut or foreign body"
             server = timing.parse_http_date(answer.headers.get("Date"))
             if server is not None and abs((now - server).total_seconds()) > MAX_CLOCK_SKEW_SECONDS:
                 return "this machine's clock and Uptime Kuma's differ"
-            body = "\n".join(wanted_lines(body.decode("utf-8", errors="replace"))).encode()
+            body = "\n".join(wanted_lines(text)).encode()
         parts[path] = hashlib.sha256(body).hexdigest()
     return quiet.unchanged(record["parts"], parts)
 

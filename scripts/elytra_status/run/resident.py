@@ -26,7 +26,9 @@ from elytra_status.publish import heartbeat
 from elytra_status.run.job import run_and_report
 from elytra_status.run.watchdog import Watchdog
 
-# Beyond the run's own bounds (sources, upload, heartbeat), a run this much longer is a hang.
+# Cron's wrapper ends a run at this (ELYTRA_JOB_TIMEOUT_SECONDS' default): a resident run is held to the same.
+WATCHDOG_SECONDS = 540.0
+# Beyond the run's own bounds (sources, upload), when they add up to more than that.
 WATCHDOG_SLACK_SECONDS = 60.0
 
 
@@ -65,13 +67,15 @@ def quiet_poll(config: settings.Config, session: Any) -> str:
 
 
 def watchdog_limit(config: settings.Config) -> float:
-    """A full run's bound: the sources' deadline, the upload, the heartbeat, and slack."""
-    return config.run_deadline_seconds + config.upload_timeout_seconds + WATCHDOG_SLACK_SECONDS
+    """A poll's or a run's bound: as cron's wrapper's, or the sources' deadline, the upload and slack if more."""
+    return max(WATCHDOG_SECONDS, config.run_deadline_seconds + config.upload_timeout_seconds + WATCHDOG_SLACK_SECONDS)
 
 
 def on_hang(config: settings.Config, limit: float) -> Callable[[float], None]:
     def hung(ran: float) -> None:
-        reason = f"resident: a poll has run {ran:.0f}s, over its {limit:g}s bound: it hangs; the process exits"
+        reason = (
+            f"resident: a poll or run has gone on {ran:.0f}s, over its {limit:g}s bound: it hangs; the process exits"
+        )
         log.error("%s so that systemd starts it again", reason)
         heartbeat.ping(config, False, reason, int(ran * 1000))
         for handler in (*log.handlers, *logging.getLogger().handlers):
@@ -115,6 +119,7 @@ def serve(
         if due or seen != last_seen:
             if not due:
                 log.info("resident: Uptime Kuma's states changed since the last run: a run now")
+            dog.busy()  # the run's own bound, from its start: a slow poll before it does not count
             with held(lock) as mine:
                 if mine:
                     run_and_report(config, time.monotonic())

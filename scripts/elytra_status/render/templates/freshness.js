@@ -16,7 +16,7 @@
     if (!(at >= built)) return;
     // A cache's Date is the origin's; its Age says how long it has held the answer.
     if (now) skew = now + 1000 * (+answer.headers.get("Age") || 0) - Date.now();
-    var same = doc.platform_status + "/" + doc.maintenance === t.getAttribute("data-status");
+    var same = [doc.platform_status, doc.maintenance, doc.backups.last_backup_status].join("/") === t.getAttribute("data-status");
     document.getElementById("changed").hidden = same;
     seen = same ? Math.max(seen, at) : built;
   }
