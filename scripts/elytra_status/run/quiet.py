@@ -1,6 +1,6 @@
 """The quiet run (judge/quiet.py): its record beside STATE_FILE, the check, and status.json's one PUT.
 
-The record (STATE_FILE + ".quiet", about 2 KB) holds what the last whole full run read of Uptime Kuma, as
+The record (STATE_FILE + ".quiet", a few KB) holds what the last whole full run read of Uptime Kuma, as
 digests, the status.json it published and until when nothing falls due. One site only: two sites renew
 their lease and health every run. Deleting it costs one full run.
 """
@@ -27,7 +27,9 @@ MAX_RECORD_BYTES = 64 * 1024
 MAX_PARTS = 64
 # As a full run's clock check (run/sources.py): past this skew the full run says what to fix.
 MAX_CLOCK_SKEW_SECONDS = 60.0
-_KEYS = {"version", "settings", "stamp", "generator", "parts", "until", "written", "document", "etags"}
+_KEYS = {"version", "settings", "stamp", "generator", "parts", "until", "written", "document", "etags", "turn"}
+# The set's objects whose ETags the record keeps: 16 files and at most 100 incident pages, with room.
+MAX_ETAGS = 256
 
 
 def record_path(config: Config) -> Path:
@@ -68,8 +70,12 @@ def load(path: Path) -> dict[str, Any] | None:
         if not all(isinstance(data[k], str) for k in ("settings", "generator", "until", "written")):
             raise ValueError("a text field")
         etags = data["etags"]
-        if not (isinstance(etags, dict) and len(etags) <= 2 and all(isinstance(v, str) for v in etags.values())):
+        if not (
+            isinstance(etags, dict) and len(etags) <= MAX_ETAGS and all(isinstance(v, str) for v in etags.values())
+        ):
             raise ValueError("etags")
+        if not (isinstance(data["turn"], int) and 0 <= data["turn"] < 10**6):
+            raise ValueError("turn")
         if not (isinstance(data["stamp"], list) and len(data["stamp"]) == 3):
             raise ValueError("stamp")
         if not all(isinstance(n, int) for n in data["stamp"]):
@@ -93,6 +99,7 @@ def adopt(config: Config, state: Any) -> None:
     ours = record and record["stamp"] == stamp(config.state_file) and record["generator"] == state.generator
     if ours and key in state.published.get("etags", {}) and key in record["etags"]:
         state.published["etags"][key] = state.published["etag"] = record["etags"][key]
+        state.published["turn"] = record["turn"]  # the bucket check's rotation goes on where the quiet runs left it
     forget(config)
 
 
@@ -118,8 +125,10 @@ def remember(config: Config, state: Any, run: Any, now: datetime) -> None:
     from elytra_status.kuma.read import BADGE_CACHE_SECONDS, NO_FIGURE
     from elytra_status.publish.public_set import polled_keys
 
-    etags = {key: state.published.get("etags", {}).get(key) for key in polled_keys(config)}
-    if run.kuma is None or not quiet.repeatable(run.inputs) or not all(etags.values()):
+    etags = dict(state.published.get("etags", {}))
+    if run.kuma is None or not quiet.repeatable(run.inputs) or not all(etags.get(k) for k in polled_keys(config)):
+        return
+    if len(etags) > MAX_ETAGS:
         return
     if any(NO_FIGURE in m.gaps.values() for m in run.kuma.monitors):
         return  # a badge gave nothing: the next run asks again
@@ -148,6 +157,7 @@ def remember(config: Config, state: Any, run: Any, now: datetime) -> None:
         "written": now,
         "document": run.document,
         "etags": etags,
+        "turn": state.published.get("turn", 0) % 10**6,
     }
     save(config, record)
 
@@ -180,7 +190,8 @@ def _attempt(config: Config, now: datetime) -> bool:
     document, published = {**record["document"], "updated_at": timing.iso_z(now)}, {}
     if not confirm(config, document, now, published, record["generator"], SignedS3(config)):
         return False
-    save(config, {**record, "etags": {**record["etags"], config.status_bucket_key: published["etag"]}})
+    etags = {**record["etags"], config.status_bucket_key: published["etag"]}
+    save(config, {**record, "etags": etags, "turn": record["turn"] % 10**6})
     log.info(
         "quiet run: Uptime Kuma answers as at %s; status.json confirmed, nothing else due",
         timing.iso_z(record["written"]),
@@ -246,5 +257,10 @@ def polled_problem(config: Config, record: dict[str, Any], pool: Any) -> str | N
             return None
         return {"ETag": answer.headers.get("ETag"), "generator": answer.headers.get(public_set.HEADER)}
 
-    found = public_set.audit(list(record["etags"]), {"etags": record["etags"]}, record["generator"], head)
+    # The objects a full run would HEAD: the polled ones, and this run's turn of the others (the rotation
+    # covers the set every PUBLISH_EVERY_SECONDS); the turn moves on in the record.
+    published = {"etags": record["etags"], "turn": record["turn"]}
+    keys = public_set.due_keys(config, published, config.publish_every_seconds)
+    record["turn"] = published["turn"]
+    found = public_set.audit(keys, published, record["generator"], head)
     return "; ".join(found.problems[:3]) or None
