@@ -22,6 +22,10 @@ def lease_clock() -> float:
     return time.clock_gettime(time.CLOCK_BOOTTIME) if hasattr(time, "CLOCK_BOOTTIME") else time.monotonic()
 
 
+# Past this, this machine's clock and a server's Date disagree too much to date a file or age a backup.
+MAX_CLOCK_SKEW_SECONDS = 60.0
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 

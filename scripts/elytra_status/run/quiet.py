@@ -18,15 +18,13 @@ from typing import Any
 from elytra_status.infra import atomic, http_session, timing
 from elytra_status.infra.logs import log
 from elytra_status.infra.settings import Config
-from elytra_status.infra.timing import Deadline, DeadlineExceeded
+from elytra_status.infra.timing import MAX_CLOCK_SKEW_SECONDS, Deadline, DeadlineExceeded
 from elytra_status.judge import quiet
-from elytra_status.kuma.metrics import is_whole, wanted_lines
+from elytra_status.kuma.metrics import MetricsAnswer, is_whole, wanted_lines
 
 VERSION = 1
 MAX_RECORD_BYTES = 64 * 1024
 MAX_PARTS = 64
-# As a full run's clock check (run/sources.py): past this skew the full run says what to fix.
-MAX_CLOCK_SKEW_SECONDS = 60.0
 _KEYS = {"version", "settings", "stamp", "generator", "parts", "until", "written", "document", "etags", "turn"}
 # The set's objects whose ETags the record keeps: 16 files and at most 100 incident pages, with room.
 MAX_ETAGS = 256
@@ -228,8 +226,9 @@ def repeated_reads(config: Config, now: datetime, record: dict[str, Any], pool: 
             text = body.decode("utf-8", errors="replace")
             if not is_whole(text):  # cut, or not metrics: a full run says so and uses none of it
                 return "/metrics answered a cut or foreign body"
-            server = timing.parse_http_date(answer.headers.get("Date"))
-            if server is not None and abs((now - server).total_seconds()) > MAX_CLOCK_SKEW_SECONDS:
+            # The full run's check (run/sources.py): past the bound, it says what to fix.
+            offset = MetricsAnswer(text, timing.parse_http_date(answer.headers.get("Date")), now).clock_offset
+            if offset is not None and abs(offset) > MAX_CLOCK_SKEW_SECONDS:
                 return "this machine's clock and Uptime Kuma's differ"
             body = "\n".join(wanted_lines(text)).encode()
         parts[path] = hashlib.sha256(body).hexdigest()

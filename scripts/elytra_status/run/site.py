@@ -16,12 +16,13 @@ from elytra_status.infra import timing
 from elytra_status.infra.logs import log
 from elytra_status.infra.own_keys import SITES_FOLDER
 from elytra_status.infra.settings import LEASE_MARGIN_SECONDS, Config
+from elytra_status.infra.timing import MAX_CLOCK_SKEW_SECONDS
 from elytra_status.judge import site_health, site_setup
 from elytra_status.judge.handoff import Decision, Me, Peer, decide
 from elytra_status.publish import fence, health, lease
 from elytra_status.render.keys import key_prefix, site_key
 from elytra_status.run.site_checks import SiteRefused, install_identity, public_settings, where
-from elytra_status.run.sources import MAX_CLOCK_SKEW_SECONDS, clock_problem
+from elytra_status.run.sources import clock_problem
 
 if TYPE_CHECKING:
     from elytra_status.run.sources import StatusRun

@@ -13,7 +13,7 @@ from elytra_status.backups import report as backup_report
 from elytra_status.infra import http_session
 from elytra_status.infra.logs import log
 from elytra_status.infra.settings import Config
-from elytra_status.infra.timing import Deadline
+from elytra_status.infra.timing import MAX_CLOCK_SKEW_SECONDS, Deadline
 from elytra_status.kuma import read as uptime_kuma_client
 from elytra_status.kuma import report as kuma_report
 from elytra_status.kuma.inputs import Inputs
@@ -27,9 +27,6 @@ if TYPE_CHECKING:
     from elytra_status.kuma.memory import KumaMemory
     from elytra_status.kuma.read import KumaReport
     from elytra_status.render.generation import Generation
-
-
-MAX_CLOCK_SKEW_SECONDS = 60.0
 
 
 @dataclass
